@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Xenbus state decisions for a channel frontend, with no `kernel` dependency.
+//!
+//! The values mirror `enum xenbus_state` (`include/xen/interface/io/xenbus.h`).
+//! The driver feeds every backend state change through [`on_backend_change`] and
+//! carries out the returned [`Action`]; keeping the decision here lets user-space
+//! tests walk every pair of states.
+
+/// `enum xenbus_state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XenbusState {
+    /// 0: the node is missing or unreadable.
+    Unknown,
+    /// 1
+    Initialising,
+    /// 2: the backend waits for the frontend's details.
+    InitWait,
+    /// 3: the frontend has published `ring-ref` and `port`.
+    Initialised,
+    /// 4
+    Connected,
+    /// 5
+    Closing,
+    /// 6
+    Closed,
+    /// 7
+    Reconfiguring,
+    /// 8
+    Reconfigured,
+}
+
+impl XenbusState {
+    /// Converts the raw value; anything out of range reads as `Unknown`.
+    pub fn from_raw(raw: u32) -> Self {
+        match raw {
+            1 => Self::Initialising,
+            2 => Self::InitWait,
+            3 => Self::Initialised,
+            4 => Self::Connected,
+            5 => Self::Closing,
+            6 => Self::Closed,
+            7 => Self::Reconfiguring,
+            8 => Self::Reconfigured,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The raw value for `xenbus_switch_state`.
+    pub fn raw(self) -> u32 {
+        match self {
+            Self::Unknown => 0,
+            Self::Initialising => 1,
+            Self::InitWait => 2,
+            Self::Initialised => 3,
+            Self::Connected => 4,
+            Self::Closing => 5,
+            Self::Closed => 6,
+            Self::Reconfiguring => 7,
+            Self::Reconfigured => 8,
+        }
+    }
+}
+
+/// What the frontend does after a backend state change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do.
+    Nothing,
+    /// The backend maps the ring: go Connected and let bytes flow.
+    Connect,
+    /// The backend is going away: stop, wake everyone, and go Closed.
+    Disconnect,
+}
+
+/// Decides what a frontend in state `frontend` does when the backend enters `backend`.
+pub fn on_backend_change(frontend: XenbusState, backend: XenbusState) -> Action {
+    use XenbusState::*;
+    match backend {
+        Connected if frontend == Initialised => Action::Connect,
+        // The backend vanished (node removed) or is shutting down.
+        Unknown | Closing | Closed if frontend != Closed => Action::Disconnect,
+        _ => Action::Nothing,
+    }
+}
