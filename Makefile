@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen_channel.ko out of tree, plus the project's setup, tests and lab.
+#
+#   make                 build xen_channel.ko against KDIR
+#   make demo            set up everything, build, and show a channel working in the lab
+#   make check           set up everything, build, and run every test
+#   make clippy          the module build with CLIPPY=1
+#   make install         install the module into /lib/modules (KDIR's release)
+#
+# KDIR defaults to the lab kernel tree when it is built, else to the running kernel's
+# build directory. With the lab tree, rustc is pinned to the toolchain that built it.
+
+LAB_VARIANT ?= hvc-off
+LAB_KDIR := $(shell scripts/build-kernel --print-dir $(LAB_VARIANT) 2>/dev/null)
+
+ifneq ($(wildcard $(LAB_KDIR)/.xc-built),)
+KDIR ?= $(LAB_KDIR)
+endif
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+ifeq ($(KDIR),$(LAB_KDIR))
+export RUSTUP_TOOLCHAIN := $(shell . scripts/lib.sh && echo $$XC_RUST_VERSION)
+LLVM ?= -19
+endif
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
+
+.PHONY: all modules clippy install clean setup kernel demo check test-unit test-lab fmt-check
+
+all: modules
+
+modules:
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clippy:
+	$(MAKE) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
+
+install: modules
+	$(MAKE) $(KBUILD_ARGS) modules_install
+
+clean:
+	$(MAKE) $(KBUILD_ARGS) clean
+	rm -rf tests/core/target
+
+setup:
+	scripts/setup
+
+# The lab kernel; a nested make so that KDIR is evaluated after it exists.
+kernel: setup
+	scripts/build-kernel $(LAB_VARIANT) >/dev/null
+
+demo: kernel
+	$(MAKE) --no-print-directory modules
+	scripts/lab
+
+check: kernel
+	scripts/check
