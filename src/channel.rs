@@ -3,16 +3,21 @@
 //! One channel: the ring shared with the backend, its event channel, and the
 //! waiters on both sides of it.
 //!
-//! Two flows meet here: xenbus callbacks (`driver.rs`) connect and tear down the link
-//! to the backend, and file operations (`chardev.rs`) move bytes through the ring.
-//! The object lives in an [`Arc`]: the bound xenbus device holds one reference and
-//! every open file one more, so a file may outlive the device it was opened on.
+//! Two flows meet here: xenbus callbacks (`driver.rs`) grant, connect and tear down
+//! the link to the backend, and file operations (`chardev.rs`) move bytes through the
+//! ring. The object lives in an [`Arc`]: the bound xenbus device holds one reference
+//! and an open file one more, so a file may outlive the device it was opened on.
+//!
+//! A link can end and start again on the same channel (backend closed and reset,
+//! domain restored). Bytes still in the old ring are kept: unread `in` bytes in
+//! [`Rx::saved`], for readers; accepted but unconsumed `out` bytes in [`Tx::saved`],
+//! replayed into the next ring. Nothing accepted is dropped, nothing is repeated.
 
 use crate::ring::{self, CorruptIndices, Index, SharedRing};
 use crate::state::XenbusState;
-use crate::xen::{self, EventChannel, SharedPage, XenbusDevice};
+use crate::xen::{self, XenbusDevice};
 use core::ffi::c_void;
-use core::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     bindings,
     ffi::c_int,
@@ -21,88 +26,62 @@ use kernel::{
     str::{CStr, CStrExt, CString},
     sync::{Arc, Mutex},
     types::Opaque,
-    uaccess::{UserSliceReader, UserSliceWriter},
 };
-
-extern "C" {
-    fn xen_channel_waitq_init(wq: *mut bindings::wait_queue_head);
-    fn xen_channel_wait(
-        wq: *mut bindings::wait_queue_head,
-        cond: unsafe extern "C" fn(*const c_void) -> bool,
-        ctx: *const c_void,
-    ) -> c_int;
-}
 
 // The interface must fit the one page granted to the backend.
 const _: () = assert!(ring::INTERFACE_SIZE <= kernel::page::PAGE_SIZE);
 
-/// The shared page seen through volatile accesses.
-///
-/// # Invariants
-///
-/// `base` points to a live page of at least [`ring::INTERFACE_SIZE`] bytes, granted
-/// to the backend, for as long as this value exists. No Rust reference into the page
-/// is ever created: the backend writes it concurrently.
-struct PageRing {
-    base: *mut u8,
+mod io;
+mod link;
+
+use link::{Link, PageRing};
+
+extern "C" {
+    fn xen_channel_waitq_init(wq: *mut bindings::wait_queue_head);
 }
 
-impl SharedRing for PageRing {
-    fn load_index(&self, index: Index) -> u32 {
-        // SAFETY: By the type invariant the page is live; the offset is in bounds and
-        // 4-byte aligned. A volatile load is one read that the compiler cannot repeat.
-        unsafe { self.base.add(index.offset()).cast::<u32>().read_volatile() }
-    }
-
-    fn store_index(&self, index: Index, value: u32) {
-        // SAFETY: As in `load_index`.
-        unsafe {
-            self.base
-                .add(index.offset())
-                .cast::<u32>()
-                .write_volatile(value)
-        }
-    }
-
-    fn read_byte(&self, offset: usize) -> u8 {
-        debug_assert!(offset < ring::INDEX_OFFSET);
-        // SAFETY: The ring code only passes offsets inside `in`/`out`, within the page.
-        unsafe { self.base.add(offset).read_volatile() }
-    }
-
-    fn write_byte(&self, offset: usize, value: u8) {
-        debug_assert!(offset < ring::INDEX_OFFSET);
-        // SAFETY: As in `read_byte`.
-        unsafe { self.base.add(offset).write_volatile(value) }
-    }
-
-    fn read_barrier(&self) {
-        fence(Ordering::Acquire);
-    }
-
-    fn write_barrier(&self) {
-        fence(Ordering::Release);
-    }
-
-    fn full_barrier(&self) {
-        fence(Ordering::SeqCst);
-    }
+/// The reading side, under the `rx` lock.
+struct Rx {
+    /// Bounce buffer between the ring and user space.
+    bounce: [u8; ring::IN_SIZE as usize],
+    /// Unread bytes of rings torn down, delivered before the current ring's.
+    saved: KVec<u8>,
+    /// How much of `saved` was already read.
+    saved_pos: usize,
 }
 
-/// What connects the channel to its backend while the device is bound.
-struct Link {
-    page: SharedPage,
-    events: EventChannel,
+/// The writing side, under the `tx` lock.
+struct Tx {
+    /// Bounce buffer between user space and the ring.
+    bounce: [u8; ring::OUT_SIZE as usize],
+    /// Accepted bytes the last backend did not consume, for the next ring.
+    saved: [u8; ring::OUT_SIZE as usize],
+    saved_len: usize,
+}
+
+/// Counters shown in sysfs.
+#[derive(Default)]
+pub(crate) struct Stats {
+    /// Bytes delivered to readers.
+    pub(crate) rx_bytes: AtomicU64,
+    /// Bytes accepted from writers.
+    pub(crate) tx_bytes: AtomicU64,
+    /// Event-channel interrupts.
+    pub(crate) events: AtomicU64,
+    /// Interrupts that showed no progress on either ring.
+    pub(crate) spurious_events: AtomicU64,
+    /// Links established with a backend.
+    pub(crate) connects: AtomicU64,
 }
 
 /// One Xen channel.
 ///
 /// # Invariants
 ///
-/// - `ring` is null or the address of `link`'s page; it is cleared, with `rx` and `tx`
-///   held, before the event channel is closed and the page torn down. So a reader or
-///   writer holding its lock, and the interrupt handler (which `close` waits for), may
-///   use a non-null `ring` until they return.
+/// - `ring` is null or the address of `link`'s page. It is cleared, with `rx` and
+///   `tx` held, before the event channel is closed and the page torn down. So a
+///   reader or writer holding its lock, and the interrupt handler (which closing the
+///   event channel waits for), may use a non-null `ring` until they return.
 /// - `waitq` is an initialised wait queue head.
 /// - `misc` is registered between [`Channel::register`] and [`Channel::shut_down_node`].
 #[pin_data]
@@ -111,12 +90,12 @@ pub(crate) struct Channel {
     misc: Opaque<bindings::miscdevice>,
     #[pin]
     waitq: Opaque<bindings::wait_queue_head>,
-    /// Serialises consumers of `in`; holds the bounce buffer for user copies.
+    /// `fasync_struct` list for SIGIO, managed by `fasync_helper`.
+    fasync: Opaque<*mut bindings::fasync_struct>,
     #[pin]
-    rx: Mutex<[u8; ring::IN_SIZE as usize]>,
-    /// Serialises producers of `out`; holds the bounce buffer for user copies.
+    rx: Mutex<Rx>,
     #[pin]
-    tx: Mutex<[u8; ring::OUT_SIZE as usize]>,
+    tx: Mutex<Tx>,
     #[pin]
     link: Mutex<Option<Link>>,
     ring: AtomicPtr<u8>,
@@ -128,13 +107,18 @@ pub(crate) struct Channel {
     /// `out_cons` as seen by the last event, to spot spurious events.
     seen_out_cons: AtomicU32,
     frontend_state: AtomicU32,
-    backend_connected: AtomicBool,
-    backend_closed: AtomicBool,
+    backend_state: AtomicU32,
+    /// The backend is Connected: bytes flow.
+    connected: AtomicBool,
+    /// The backend closed since the last connect: readers see EOF once drained,
+    /// writers -EPIPE.
+    hung_up: AtomicBool,
     /// The device was removed; files see -ENODEV.
     gone: AtomicBool,
     /// The backend broke the ring protocol; files see -EIO.
     broken: AtomicBool,
     opened: AtomicBool,
+    pub(crate) stats: Stats,
     name: CString,
     misc_name: CString,
     node_path: CString,
@@ -155,8 +139,17 @@ impl Channel {
                 misc: Opaque::zeroed(),
                 // SAFETY: `slot` is valid for writing an uninitialised wait queue head.
                 waitq <- Opaque::ffi_init(|slot| unsafe { xen_channel_waitq_init(slot) }),
-                rx <- new_mutex!([0; ring::IN_SIZE as usize]),
-                tx <- new_mutex!([0; ring::OUT_SIZE as usize]),
+                fasync: Opaque::new(core::ptr::null_mut()),
+                rx <- new_mutex!(Rx {
+                    bounce: [0; ring::IN_SIZE as usize],
+                    saved: KVec::new(),
+                    saved_pos: 0,
+                }),
+                tx <- new_mutex!(Tx {
+                    bounce: [0; ring::OUT_SIZE as usize],
+                    saved: [0; ring::OUT_SIZE as usize],
+                    saved_len: 0,
+                }),
                 link <- new_mutex!(None),
                 ring: AtomicPtr::new(core::ptr::null_mut()),
                 port: AtomicU32::new(0),
@@ -164,11 +157,13 @@ impl Channel {
                 seen_in_prod: AtomicU32::new(0),
                 seen_out_cons: AtomicU32::new(0),
                 frontend_state: AtomicU32::new(XenbusState::Initialising.raw()),
-                backend_connected: AtomicBool::new(false),
-                backend_closed: AtomicBool::new(false),
+                backend_state: AtomicU32::new(XenbusState::Unknown.raw()),
+                connected: AtomicBool::new(false),
+                hung_up: AtomicBool::new(false),
                 gone: AtomicBool::new(false),
                 broken: AtomicBool::new(false),
                 opened: AtomicBool::new(false),
+                stats: Stats::default(),
                 name,
                 misc_name,
                 node_path,
@@ -199,44 +194,6 @@ impl Channel {
         unsafe { &*kernel::container_of!(misc.cast::<Opaque<bindings::miscdevice>>(), Self, misc) }
     }
 
-    /// Grants a ring page, binds an event channel and publishes both to the backend,
-    /// then announces Initialised.
-    pub(crate) fn connect(self: &Arc<Self>, dev: &XenbusDevice) -> Result {
-        let page = SharedPage::setup(dev)?;
-        let dev_id = Arc::as_ptr(self).cast_mut().cast::<c_void>();
-        // SAFETY: The driver keeps its reference to the channel until after
-        // `disconnect`, which closes the event channel, so `dev_id` stays valid.
-        let events = match unsafe { EventChannel::open(dev, irq_handler, &self.misc_name, dev_id) }
-        {
-            Ok(events) => events,
-            Err(e) => {
-                page.teardown();
-                return Err(e);
-            }
-        };
-        let published = dev.publish_ring(page.gref(), events.port());
-        self.port.store(events.port(), Ordering::Relaxed);
-        self.ring.store(page.as_ptr(), Ordering::Release);
-        *self.link.lock() = Some(Link { page, events });
-        published?;
-        self.switch_state(dev, XenbusState::Initialised)
-    }
-
-    /// Tears down the link: the event channel first, so no handler runs, then the
-    /// page, whose grant ends before it is freed.
-    pub(crate) fn disconnect(&self) {
-        {
-            let _rx = self.rx.lock();
-            let _tx = self.tx.lock();
-            // INVARIANT: cleared with both locks held: no reader or writer is in the ring.
-            self.ring.store(core::ptr::null_mut(), Ordering::Release);
-        }
-        if let Some(link) = self.link.lock().take() {
-            link.events.close();
-            link.page.teardown();
-        }
-    }
-
     /// Registers the misc device `/dev/xen-channel/<name>` under `dev`.
     pub(crate) fn register(
         &self,
@@ -260,18 +217,30 @@ impl Channel {
     }
 
     /// Removes the device node, marks the channel gone and wakes every sleeper.
-    /// Open files keep the object but see -ENODEV; `disconnect` follows.
+    /// Open files keep the object but see -ENODEV; `release_link` follows.
     pub(crate) fn shut_down_node(&self) {
         // SAFETY: Registered in `register` (the driver only calls this after it
         // succeeded); after this no new file can be opened.
         unsafe { bindings::misc_deregister(self.misc.get()) };
         self.gone.store(true, Ordering::Release);
-        self.wake_all();
+        self.connected.store(false, Ordering::Release);
+        self.wake_all(bindings::POLL_ERR);
     }
 
-    fn switch_state(&self, dev: &XenbusDevice, state: XenbusState) -> Result {
+    /// Whether a ring is granted.
+    pub(crate) fn has_ring(&self) -> bool {
+        self.link.lock().is_some()
+    }
+
+    /// Moves the frontend to `state`.
+    pub(crate) fn switch_state(&self, dev: &XenbusDevice, state: XenbusState) -> Result {
         self.frontend_state.store(state.raw(), Ordering::Relaxed);
         dev.switch_state(state)
+    }
+
+    /// Records a state xenbus set on its own (after a restore).
+    pub(crate) fn assume_state(&self, state: XenbusState) {
+        self.frontend_state.store(state.raw(), Ordering::Relaxed);
     }
 
     /// The frontend state last announced.
@@ -279,23 +248,43 @@ impl Channel {
         XenbusState::from_raw(self.frontend_state.load(Ordering::Relaxed))
     }
 
-    /// The backend mapped the ring: announce Connected.
+    /// Records the backend state last seen, for sysfs.
+    pub(crate) fn note_backend_state(&self, state: XenbusState) {
+        self.backend_state.store(state.raw(), Ordering::Relaxed);
+    }
+
+    /// The backend state last seen.
+    pub(crate) fn backend_state(&self) -> XenbusState {
+        XenbusState::from_raw(self.backend_state.load(Ordering::Relaxed))
+    }
+
+    /// The backend mapped the ring: announce Connected and let bytes flow.
     pub(crate) fn backend_up(&self, dev: &XenbusDevice) -> Result {
-        self.backend_connected.store(true, Ordering::Release);
         let ret = self.switch_state(dev, XenbusState::Connected);
-        self.wake_all();
+        self.hung_up.store(false, Ordering::Release);
+        self.connected.store(true, Ordering::Release);
+        self.stats.connects.fetch_add(1, Ordering::Relaxed);
+        // Bytes written before the backend listened came with a notification it
+        // missed: kick it. And it may have produced before it announced Connected.
+        self.notify();
+        self.wake_all(bindings::POLL_OUT);
         ret
     }
 
-    /// The backend is closing: readers drain the ring, then see EOF.
-    pub(crate) fn backend_down(&self, dev: &XenbusDevice) -> Result {
-        self.backend_connected.store(false, Ordering::Release);
-        self.backend_closed.store(true, Ordering::Release);
-        self.wake_all();
-        self.switch_state(dev, XenbusState::Closed)
+    /// The backend is closing: readers drain, then see EOF; writers see -EPIPE.
+    pub(crate) fn backend_down(&self) {
+        self.connected.store(false, Ordering::Release);
+        self.hung_up.store(true, Ordering::Release);
+        self.wake_all(bindings::POLL_HUP);
     }
 
-    fn wake_all(&self) {
+    /// The backend went away without closing (the domain was restored): bytes
+    /// stop flowing until the new backend connects, but nobody sees a hang-up.
+    pub(crate) fn backend_paused(&self) {
+        self.connected.store(false, Ordering::Release);
+    }
+
+    fn wake_all(&self, band: u32) {
         self.wakeups.fetch_add(1, Ordering::AcqRel);
         // SAFETY: By the type invariant `waitq` is initialised. TASK_NORMAL with
         // nr_exclusive 0 wakes every sleeper and every poller.
@@ -307,6 +296,16 @@ impl Channel {
                 core::ptr::null_mut(),
             )
         };
+        // SAFETY: `fasync` is only changed by fasync_helper, which kill_fasync
+        // synchronises with (RCU); it may be called from interrupt context.
+        unsafe {
+            bindings::kill_fasync(self.fasync.get(), bindings::SIGIO as c_int, band as c_int)
+        };
+    }
+
+    /// The `fasync_struct` list head, for `fasync_helper`.
+    pub(crate) fn fasync_list(&self) -> *mut *mut bindings::fasync_struct {
+        self.fasync.get()
     }
 
     /// Claims the single opener slot.
@@ -336,16 +335,20 @@ impl Channel {
         xen::notify(self.port.load(Ordering::Relaxed));
     }
 
+    fn display_name(&self) -> &str {
+        self.name.to_str().unwrap_or("?")
+    }
+
     fn corrupt(&self, bad: CorruptIndices) -> Error {
         if !self.broken.swap(true, Ordering::AcqRel) {
             pr_err!(
                 "channel {}: backend broke the {} ring (cons {}, prod {}); channel stopped\n",
-                self.name.to_str().unwrap_or("?"),
+                self.display_name(),
                 if bad.inbound { "in" } else { "out" },
                 bad.cons,
                 bad.prod
             );
-            self.wake_all();
+            self.wake_all(bindings::POLL_ERR);
         }
         EIO
     }
@@ -360,133 +363,18 @@ impl Channel {
         }
     }
 
-    /// Reads up to `out.len()` bytes; 0 means the backend closed and the ring is empty.
-    pub(crate) fn read(&self, out: &mut UserSliceWriter, nonblock: bool) -> Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let seen = self.wakeups.load(Ordering::Acquire);
-            {
-                let mut buf = self.rx.lock();
-                self.check_usable()?;
-                if let Some(ring) = self.ring() {
-                    let want = out.len().min(buf.len());
-                    let n = ring::peek(&ring, &mut buf[..want]).map_err(|bad| self.corrupt(bad))?;
-                    if n > 0 {
-                        // Consume only what reached user space: a fault loses nothing.
-                        out.write_slice(&buf[..n])?;
-                        ring::consume(&ring, n);
-                        self.notify();
-                        return Ok(n);
-                    }
-                }
-                if self.backend_closed.load(Ordering::Acquire) {
-                    return Ok(0);
-                }
-            }
-            if nonblock {
-                return Err(EAGAIN);
-            }
-            self.wait_for_wakeup(seen)?;
-        }
-    }
-
-    /// Writes up to `input.len()` bytes; returns how many the ring accepted.
-    pub(crate) fn write(&self, input: &mut UserSliceReader, nonblock: bool) -> Result<usize> {
-        if input.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let seen = self.wakeups.load(Ordering::Acquire);
-            {
-                let mut buf = self.tx.lock();
-                self.check_usable()?;
-                if self.backend_closed.load(Ordering::Acquire) {
-                    return Err(EPIPE);
-                }
-                if let Some(ring) = self.ring() {
-                    let free = ring::writable(&ring).map_err(|bad| self.corrupt(bad))? as usize;
-                    if free > 0 {
-                        let n = input.len().min(free);
-                        input.read_slice(&mut buf[..n])?;
-                        let accepted =
-                            ring::write(&ring, &buf[..n]).map_err(|bad| self.corrupt(bad))?;
-                        self.notify();
-                        return Ok(accepted);
-                    }
-                }
-            }
-            if nonblock {
-                return Err(EAGAIN);
-            }
-            self.wait_for_wakeup(seen)?;
-        }
-    }
-
-    /// Readiness for poll: (readable, writable, hung up, error).
-    pub(crate) fn poll_state(&self) -> (bool, bool, bool, bool) {
-        let error = self.check_usable().is_err();
-        let hangup = self.backend_closed.load(Ordering::Acquire)
-            || !self.backend_connected.load(Ordering::Acquire);
-        let readable = {
-            let _rx = self.rx.lock();
-            self.ring()
-                .is_some_and(|r| ring::readable(&r).map_or(true, |n| n > 0))
-        };
-        let writable = {
-            let _tx = self.tx.lock();
-            self.ring()
-                .is_some_and(|r| ring::writable(&r).map_or(true, |n| n > 0))
-        };
-        (readable || error, writable || error, hangup, error)
-    }
-
-    /// The wait queue that poll registers on.
-    pub(crate) fn waitq(&self) -> *mut bindings::wait_queue_head {
-        self.waitq.get()
-    }
-
-    fn wait_for_wakeup(&self, seen: u32) -> Result {
-        let ctx = WaitContext {
-            channel: self,
-            seen,
-        };
-        // SAFETY: `waitq` is initialised; `ctx` outlives the call.
-        let ret = unsafe { xen_channel_wait(self.waitq.get(), woken, (&raw const ctx).cast()) };
-        if ret != 0 {
-            return Err(ERESTARTSYS);
-        }
-        Ok(())
-    }
-
-    /// Records backend progress seen by an event; false if nothing moved (spurious).
-    fn note_progress(&self) -> bool {
+    /// Records backend progress seen by an event: whether `in_prod` and `out_cons`
+    /// moved. Neither moving makes the event spurious.
+    fn note_progress(&self) -> (bool, bool) {
         let Some(ring) = self.ring() else {
-            return false;
+            return (false, false);
         };
         let in_prod = ring.load_index(Index::InProd);
         let out_cons = ring.load_index(Index::OutCons);
         let in_moved = self.seen_in_prod.swap(in_prod, Ordering::AcqRel) != in_prod;
         let out_moved = self.seen_out_cons.swap(out_cons, Ordering::AcqRel) != out_cons;
-        in_moved || out_moved
+        (in_moved, out_moved)
     }
-}
-
-struct WaitContext<'a> {
-    channel: &'a Channel,
-    seen: u32,
-}
-
-/// Wait condition: something happened since the sleeper looked.
-///
-/// # Safety
-///
-/// `ctx` must point to a live [`WaitContext`].
-unsafe extern "C" fn woken(ctx: *const c_void) -> bool {
-    // SAFETY: `wait_for_wakeup` passes a live `WaitContext`.
-    let ctx = unsafe { &*ctx.cast::<WaitContext<'_>>() };
-    ctx.channel.wakeups.load(Ordering::Acquire) != ctx.seen
 }
 
 /// Event-channel interrupt: the backend produced into `in` or consumed from `out`.
@@ -498,8 +386,18 @@ unsafe extern "C" fn irq_handler(irq: c_int, dev_id: *mut c_void) -> bindings::i
     // SAFETY: `dev_id` is the channel passed to `EventChannel::open`, kept alive until
     // the handler is unbound.
     let channel = unsafe { &*dev_id.cast::<Channel>() };
-    let progress = channel.note_progress();
-    channel.wake_all();
-    xen::irq_eoi(irq, !progress);
+    channel.stats.events.fetch_add(1, Ordering::Relaxed);
+    let (readable, writable) = channel.note_progress();
+    match (readable, writable) {
+        (true, _) => channel.wake_all(bindings::POLL_IN),
+        (false, true) => channel.wake_all(bindings::POLL_OUT),
+        (false, false) => {
+            channel
+                .stats
+                .spurious_events
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    xen::irq_eoi(irq, !(readable || writable));
     bindings::irqreturn_IRQ_HANDLED
 }

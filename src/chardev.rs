@@ -8,6 +8,7 @@
 //! swaps it for a counted reference to the channel, dropped in `release`.
 
 use crate::channel::Channel;
+use core::sync::atomic::Ordering;
 use kernel::{
     bindings,
     ffi::{c_char, c_int, c_uint},
@@ -40,6 +41,7 @@ pub(crate) static FOPS: AssertSync<bindings::file_operations> =
         read: Some(read),
         write: Some(write),
         poll: Some(poll),
+        fasync: Some(fasync),
         // SAFETY: All zeroes is a valid `file_operations` (every other op absent).
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
     });
@@ -65,15 +67,41 @@ unsafe extern "C" fn xen_channel_misc_name(misc: *mut bindings::miscdevice) -> *
     unsafe { Channel::from_misc(misc) }.name().as_char_ptr()
 }
 
-/// sysfs `devid`: the console number, for `helpers.c`.
+/// The numeric sysfs attributes, in the order of `enum xc_stat` in helpers.c.
+#[repr(u32)]
+enum Stat {
+    Devid = 0,
+    FrontendState = 1,
+    BackendState = 2,
+    RxBytes = 3,
+    TxBytes = 4,
+    Events = 5,
+    SpuriousEvents = 6,
+    Connects = 7,
+}
+
+/// The numeric sysfs attributes, for `helpers.c`; `u64::MAX` for an unknown one.
 ///
 /// # Safety
 ///
 /// `misc` must be the registered misc device of a channel.
 #[no_mangle]
-unsafe extern "C" fn xen_channel_misc_devid(misc: *mut bindings::miscdevice) -> c_uint {
-    // SAFETY: As in `xen_channel_misc_name`.
-    unsafe { Channel::from_misc(misc) }.devid()
+unsafe extern "C" fn xen_channel_misc_stat(misc: *mut bindings::miscdevice, which: c_uint) -> u64 {
+    // SAFETY: A registered misc device belongs to a live channel (per the caller).
+    let channel = unsafe { Channel::from_misc(misc) };
+    let stats = &channel.stats;
+    let load = |counter: &core::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
+    match which {
+        w if w == Stat::Devid as u32 => channel.devid().into(),
+        w if w == Stat::FrontendState as u32 => channel.frontend_state().raw().into(),
+        w if w == Stat::BackendState as u32 => channel.backend_state().raw().into(),
+        w if w == Stat::RxBytes as u32 => load(&stats.rx_bytes),
+        w if w == Stat::TxBytes as u32 => load(&stats.tx_bytes),
+        w if w == Stat::Events as u32 => load(&stats.events),
+        w if w == Stat::SpuriousEvents as u32 => load(&stats.spurious_events),
+        w if w == Stat::Connects as u32 => load(&stats.connects),
+        _ => u64::MAX,
+    }
 }
 
 /// The channel a file was opened on.
@@ -181,19 +209,32 @@ unsafe extern "C" fn poll(
     // SAFETY: The wait queue lives in the channel, which this file keeps alive until
     // release, and release runs only after every poll entry is removed.
     unsafe { bindings::poll_wait(file, channel.waitq(), table) };
-    let (readable, writable, hangup, error) = channel.poll_state();
+    let ready = channel.readiness();
     let mut mask: u32 = 0;
-    if readable {
+    if ready.readable {
         mask |= EPOLLIN | EPOLLRDNORM;
     }
-    if writable {
+    if ready.writable {
         mask |= EPOLLOUT | EPOLLWRNORM;
     }
-    if hangup {
+    if ready.hang_up {
         mask |= EPOLLHUP;
     }
-    if error {
+    if ready.error {
         mask |= EPOLLERR;
     }
     mask as bindings::__poll_t
+}
+
+/// `fasync`: (un)subscribes the file to SIGIO on data and state changes.
+///
+/// # Safety
+///
+/// Called by the VFS on a file that `open` succeeded on, at the latest from `__fput`
+/// before `release`.
+unsafe extern "C" fn fasync(fd: c_int, file: *mut bindings::file, on: c_int) -> c_int {
+    // SAFETY: The VFS only calls this on files we opened.
+    let channel = unsafe { channel(file) };
+    // SAFETY: `file` is live; the list head lives in the channel, which outlives it.
+    unsafe { bindings::fasync_helper(fd, file, on, channel.fasync_list()) }
 }

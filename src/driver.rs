@@ -6,11 +6,15 @@
 //! The `struct xenbus_driver` lives in `helpers.c` (it needs `THIS_MODULE`); its
 //! callbacks land here. Each bound device keeps one reference to its [`Channel`] in
 //! its driver data, taken back in `remove`.
+//!
+//! All xenstore writes for a link happen in `otherend_changed`, which xenbus runs in
+//! its watch thread: writing from `probe` races with the same thread's check for a
+//! "state reset" of the device, which then unregisters it.
 
 use crate::channel::Channel;
-use crate::name;
 use crate::state::{on_backend_change, Action, XenbusState};
 use crate::xen::{RawXenbusDevice, XenbusDevice};
+use crate::{claims, name};
 use kernel::{
     bindings,
     ffi::{c_int, c_uint},
@@ -32,6 +36,8 @@ pub(crate) struct Registration;
 impl Registration {
     /// Registers the frontend; xenbus probes existing consoles before this returns.
     pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Called once from the module initialiser, before the driver exists.
+        unsafe { claims::init() };
         // SAFETY: Registers the static driver in helpers.c, once per module instance.
         kernel::error::to_result(unsafe { xen_channel_register_driver() })?;
         Ok(Self)
@@ -55,19 +61,21 @@ fn devid(dev: &XenbusDevice) -> Result<u32> {
         .ok_or(EINVAL)
 }
 
-/// The channel of a bound device.
+/// The channel of a bound device, if probe has stored one.
 ///
 /// # Safety
 ///
-/// `dev` must be bound to this driver, between a successful probe and remove.
-unsafe fn bound_channel<'a>(dev: &XenbusDevice) -> ArcBorrow<'a, Channel> {
-    // SAFETY: probe stored `Arc::into_raw` as driver data; remove has not taken it.
-    unsafe { ArcBorrow::from_raw(bindings::dev_get_drvdata(dev.device()).cast()) }
+/// `dev` must be bound to this driver, and the result not used after its remove.
+unsafe fn bound_channel<'a>(dev: &XenbusDevice) -> Option<ArcBorrow<'a, Channel>> {
+    // SAFETY: The device is live.
+    let data = unsafe { bindings::dev_get_drvdata(dev.device()) };
+    // SAFETY: A non-null value is the `Arc::into_raw` probe stored; remove clears it
+    // before dropping that reference.
+    (!data.is_null()).then(|| unsafe { ArcBorrow::from_raw(data.cast()) })
 }
 
 fn probe(dev: XenbusDevice) -> Result {
-    // Only named consoles are channels; the rest (and any console whose name cannot
-    // be read) stay with whoever else wants them.
+    // Only named consoles are channels; the rest stay with whoever else wants them.
     let Some(name) = dev.read_node(c"name")? else {
         return Err(ENODEV);
     };
@@ -77,14 +85,16 @@ fn probe(dev: XenbusDevice) -> Result {
         return Err(ENODEV);
     }
     let channel = Channel::new(&name, devid)?;
-    if let Err(e) = channel.connect(&dev) {
-        pr_err!("console {devid}: cannot connect to the backend: {e:?}\n");
-        channel.disconnect();
-        return Err(e);
+    if let Err(holder) = claims::claim(devid, channel.name())? {
+        pr_warn!(
+            "console {devid}: channel not exposed: name {} already used by console {holder}\n",
+            channel.name().to_str().unwrap_or("?")
+        );
+        return Err(ENODEV);
     }
     if let Err(e) = channel.register(&dev, &crate::chardev::FOPS.0) {
         pr_err!("console {devid}: cannot register the device node: {e:?}\n");
-        channel.disconnect();
+        claims::release(devid);
         return Err(e);
     }
     // SAFETY: The device is live; the reference is taken back in `remove`.
@@ -92,11 +102,44 @@ fn probe(dev: XenbusDevice) -> Result {
     Ok(())
 }
 
+/// Carries out what the state machine decided for a backend state change.
+fn follow_backend(
+    channel: ArcBorrow<'_, Channel>,
+    dev: &XenbusDevice,
+    backend: XenbusState,
+) -> Result {
+    channel.note_backend_state(backend);
+    let action = on_backend_change(channel.frontend_state(), backend, channel.has_ring());
+    match action {
+        Action::Nothing => Ok(()),
+        Action::Publish | Action::Republish => Arc::from(channel).publish(dev),
+        Action::Connect => channel.backend_up(dev),
+        Action::Close => {
+            channel.backend_down();
+            channel.switch_state(dev, XenbusState::Closed)
+        }
+        Action::Reset => {
+            channel.backend_down();
+            // The backend has unmapped the ring: end the grant now.
+            channel.release_link();
+            channel.unpublish(dev);
+            if channel.frontend_state() != XenbusState::Closed {
+                channel.switch_state(dev, XenbusState::Closed)?;
+            }
+            // An online backend answers Initialising by going back to InitWait.
+            channel.switch_state(dev, XenbusState::Initialising)
+        }
+    }
+}
+
 /// Asks the backend to close and waits, bounded, until it has, so that it stops
 /// mapping the ring before the grant is ended.
 fn close_backend(channel: &Channel, dev: &XenbusDevice) {
+    if !channel.has_ring() {
+        return;
+    }
     if channel.frontend_state() != XenbusState::Closed {
-        let _ = dev.switch_state(XenbusState::Closing);
+        let _ = channel.switch_state(dev, XenbusState::Closing);
     }
     for _ in 0..CLOSE_WAIT_STEPS {
         match dev.backend_state() {
@@ -145,7 +188,8 @@ unsafe extern "C" fn xen_channel_remove(raw: *mut RawXenbusDevice) {
     let channel = unsafe { Arc::<Channel>::from_raw(data.cast()) };
     channel.shut_down_node();
     close_backend(&channel, &dev);
-    channel.disconnect();
+    channel.release_link();
+    claims::release(channel.devid());
 }
 
 /// xenbus `otherend_changed`, through helpers.c.
@@ -158,17 +202,37 @@ unsafe extern "C" fn xen_channel_otherend_changed(raw: *mut RawXenbusDevice, sta
     // SAFETY: xenbus passes a live device bound to this driver.
     let dev = unsafe { XenbusDevice::from_raw(raw) };
     // SAFETY: Called only between probe and remove.
-    let channel = unsafe { bound_channel(&dev) };
-    let backend = XenbusState::from_raw(state);
-    let result = match on_backend_change(channel.frontend_state(), backend) {
-        Action::Nothing => Ok(()),
-        Action::Connect => channel.backend_up(&dev),
-        Action::Disconnect => channel.backend_down(&dev),
+    let Some(channel) = (unsafe { bound_channel(&dev) }) else {
+        return;
     };
-    if let Err(e) = result {
-        pr_err!(
-            "channel {}: cannot follow backend state {state}: {e:?}\n",
-            channel.devid()
-        );
+    let devid = channel.devid();
+    if let Err(e) = follow_backend(channel, &dev, XenbusState::from_raw(state)) {
+        pr_err!("channel {devid}: cannot follow backend state {state}: {e:?}\n");
+    }
+}
+
+/// xenbus `resume`, through helpers.c: after a restore or migration the old backend
+/// is gone and xenbus has reset the frontend to Initialising; the bytes still in
+/// the old ring are saved and the channel publishes a new ring.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device bound to this driver.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_resume(raw: *mut RawXenbusDevice) -> c_int {
+    // SAFETY: xenbus passes a live device bound to this driver.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    // SAFETY: Called only between probe and remove.
+    let Some(channel) = (unsafe { bound_channel(&dev) }) else {
+        return 0;
+    };
+    // Not a hang-up: readers and writers wait for the new backend.
+    channel.backend_paused();
+    channel.note_backend_state(XenbusState::Unknown);
+    // xenbus has reset the device to Initialising, as the restored xenstore says.
+    channel.assume_state(XenbusState::Initialising);
+    match Arc::from(channel).publish(&dev) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }

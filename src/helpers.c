@@ -15,12 +15,7 @@
 #include <xen/events.h>
 #include <xen/xenbus.h>
 
-/* Implemented in Rust (src/driver.rs, src/chardev.rs). */
-int xen_channel_probe(struct xenbus_device *dev);
-void xen_channel_remove(struct xenbus_device *dev);
-void xen_channel_otherend_changed(struct xenbus_device *dev, enum xenbus_state state);
-const char *xen_channel_misc_name(struct miscdevice *misc);
-unsigned int xen_channel_misc_devid(struct miscdevice *misc);
+#include "helpers.h"
 
 static int xen_channel_probe_c(struct xenbus_device *dev,
 			       const struct xenbus_device_id *id)
@@ -41,6 +36,7 @@ static struct xenbus_driver xen_channel_driver = {
 	.probe = xen_channel_probe_c,
 	.remove = xen_channel_remove,
 	.otherend_changed = xen_channel_otherend_changed,
+	.resume = xen_channel_resume,
 };
 
 int xen_channel_register_driver(void)
@@ -97,15 +93,52 @@ static ssize_t name_show(struct device *dev, struct device_attribute *a, char *b
 }
 static DEVICE_ATTR_RO(name);
 
-static ssize_t devid_show(struct device *dev, struct device_attribute *a, char *buf)
+/* Must match `enum Stat` in chardev.rs. */
+enum xc_stat {
+	XC_DEVID, XC_FRONTEND_STATE, XC_BACKEND_STATE, XC_RX_BYTES, XC_TX_BYTES,
+	XC_EVENTS, XC_SPURIOUS_EVENTS, XC_CONNECTS,
+};
+
+static u64 xc_stat(struct device *dev, enum xc_stat which)
 {
-	return sysfs_emit(buf, "%u\n", xen_channel_misc_devid(dev_get_drvdata(dev)));
+	return xen_channel_misc_stat(dev_get_drvdata(dev), which);
 }
-static DEVICE_ATTR_RO(devid);
+
+#define XC_NUMBER_ATTR(_name, _which)						\
+static ssize_t _name##_show(struct device *dev, struct device_attribute *a,	\
+			    char *buf)						\
+{										\
+	return sysfs_emit(buf, "%llu\n", xc_stat(dev, _which));		\
+}										\
+static DEVICE_ATTR_RO(_name)
+
+#define XC_STATE_ATTR(_name, _which)						\
+static ssize_t _name##_show(struct device *dev, struct device_attribute *a,	\
+			    char *buf)						\
+{										\
+	return sysfs_emit(buf, "%s\n", xenbus_strstate(xc_stat(dev, _which)));	\
+}										\
+static DEVICE_ATTR_RO(_name)
+
+XC_NUMBER_ATTR(devid, XC_DEVID);
+XC_STATE_ATTR(frontend_state, XC_FRONTEND_STATE);
+XC_STATE_ATTR(backend_state, XC_BACKEND_STATE);
+XC_NUMBER_ATTR(rx_bytes, XC_RX_BYTES);
+XC_NUMBER_ATTR(tx_bytes, XC_TX_BYTES);
+XC_NUMBER_ATTR(events, XC_EVENTS);
+XC_NUMBER_ATTR(spurious_events, XC_SPURIOUS_EVENTS);
+XC_NUMBER_ATTR(connects, XC_CONNECTS);
 
 static struct attribute *xen_channel_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_devid.attr,
+	&dev_attr_frontend_state.attr,
+	&dev_attr_backend_state.attr,
+	&dev_attr_rx_bytes.attr,
+	&dev_attr_tx_bytes.attr,
+	&dev_attr_events.attr,
+	&dev_attr_spurious_events.attr,
+	&dev_attr_connects.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(xen_channel);

@@ -145,14 +145,27 @@ pub fn peek<R: SharedRing>(ring: &R, dst: &mut [u8]) -> Result<usize, CorruptInd
     // Bounded by the ring size, so it fits in u32.
     let len = avail.min(dst.len().min(IN_SIZE as usize) as u32);
     ring.read_barrier();
+    Ok(copy_from(
+        ring,
+        IN_OFFSET,
+        IN_SIZE,
+        cons,
+        &mut dst[..len as usize],
+    ))
+}
+
+/// Copies `dst.len()` bytes from the ring of `size` at page offset `base`, starting
+/// at free-running index `start`. `dst.len()` must not exceed `size`.
+fn copy_from<R: SharedRing>(ring: &R, base: usize, size: u32, start: u32, dst: &mut [u8]) -> usize {
     let mut copied = 0;
-    for (off, run) in split(cons, len, IN_SIZE) {
+    // `dst.len()` is at most `size`, a u32.
+    for (off, run) in split(start, dst.len() as u32, size) {
         for i in 0..run as usize {
-            dst[copied] = ring.read_byte(IN_OFFSET + off as usize + i);
+            dst[copied] = ring.read_byte(base + off as usize + i);
             copied += 1;
         }
     }
-    Ok(copied)
+    copied
 }
 
 /// Marks `n` bytes of `in` consumed, returning the space to the backend.
@@ -189,4 +202,29 @@ pub fn write<R: SharedRing>(ring: &R, src: &[u8]) -> Result<usize, CorruptIndice
     ring.write_barrier();
     ring.store_index(Index::OutProd, prod.wrapping_add(len));
     Ok(copied)
+}
+
+/// Copies the bytes of `out` that the backend has not consumed yet, oldest first.
+///
+/// Used when a ring is torn down (backend closed, domain restored): those bytes were
+/// accepted from a writer and are handed to the next ring instead of being dropped.
+pub fn unconsumed_out<R: SharedRing>(
+    ring: &R,
+    dst: &mut [u8; OUT_SIZE as usize],
+) -> Result<usize, CorruptIndices> {
+    let cons = ring.load_index(Index::OutCons);
+    let prod = ring.load_index(Index::OutProd);
+    let len = used(cons, prod, OUT_SIZE).ok_or(CorruptIndices {
+        inbound: false,
+        cons,
+        prod,
+    })?;
+    ring.read_barrier();
+    Ok(copy_from(
+        ring,
+        OUT_OFFSET,
+        OUT_SIZE,
+        cons,
+        &mut dst[..len as usize],
+    ))
 }

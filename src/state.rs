@@ -67,19 +67,40 @@ impl XenbusState {
 pub enum Action {
     /// Nothing to do.
     Nothing,
+    /// The backend waits for us: grant a ring, publish it and go Initialised.
+    Publish,
     /// The backend maps the ring: go Connected and let bytes flow.
     Connect,
-    /// The backend is going away: stop, wake everyone, and go Closed.
-    Disconnect,
+    /// The backend is closing: stop, wake everyone and go Closed. The ring stays
+    /// granted until the backend has reached Closed.
+    Close,
+    /// The backend has closed: save what is still in the ring, end the grant, go
+    /// Closed and then Initialising, so that an online backend starts over.
+    Reset,
+    /// The backend started over underneath a live link (restarted): save what is
+    /// still in the ring, end the grant, then publish a new one.
+    Republish,
 }
 
 /// Decides what a frontend in state `frontend` does when the backend enters `backend`.
-pub fn on_backend_change(frontend: XenbusState, backend: XenbusState) -> Action {
+///
+/// `has_ring` says whether a ring is granted. The sequence with QEMU, seen in the
+/// lab, is: backend InitWait -> Publish (frontend Initialised) -> backend Connected
+/// -> Connect. A close goes backend Closing -> Close (frontend Closed) -> backend
+/// Closed -> Reset (frontend Initialising) -> backend InitWait -> Publish.
+pub fn on_backend_change(frontend: XenbusState, backend: XenbusState, has_ring: bool) -> Action {
     use XenbusState::*;
-    match backend {
-        Connected if frontend == Initialised => Action::Connect,
-        // The backend vanished (node removed) or is shutting down.
-        Unknown | Closing | Closed if frontend != Closed => Action::Disconnect,
+    match (backend, frontend) {
+        // A restarted backend: the old one no longer maps our page.
+        (InitWait, Connected) => Action::Republish,
+        (InitWait, Initialising | Closed | Closing) if has_ring => Action::Republish,
+        (InitWait, Initialising | Closed | Closing) => Action::Publish,
+        (Connected, Initialised) => Action::Connect,
+        (Closing, Initialised | Connected | InitWait | Unknown) => Action::Close,
+        (Closed, Initialising) if !has_ring => Action::Nothing,
+        (Closed, _) => Action::Reset,
+        // The backend's node vanished: the device is going away; stop using it.
+        (Unknown, Initialised | Connected) => Action::Close,
         _ => Action::Nothing,
     }
 }

@@ -54,6 +54,7 @@ extern "C" {
         node: *const c_char,
         len: *mut c_uint,
     ) -> *mut c_void;
+    fn xenbus_rm(t: Transaction, dir: *const c_char, node: *const c_char) -> c_int;
     fn xenbus_transaction_start(t: *mut Transaction) -> c_int;
     fn xenbus_transaction_end(t: Transaction, abort: bool) -> c_int;
     fn xenbus_printf(
@@ -159,6 +160,13 @@ impl XenbusDevice {
         unsafe { bindings::kfree(ptr.cast()) };
         copied?;
         Ok(Some(value))
+    }
+
+    /// Removes the frontend node `node`, if it exists.
+    pub(crate) fn remove_node(&self, node: &CStr) {
+        // SAFETY: `nodename` and `node` are NUL-terminated. A missing node is not an
+        // error worth reporting here.
+        unsafe { xenbus_rm(XBT_NIL, self.nodename().as_char_ptr(), node.as_char_ptr()) };
     }
 
     /// Publishes `ring-ref` and `port` in one transaction, retrying on -EAGAIN.

@@ -9,6 +9,7 @@
 
 mod channel;
 mod chardev;
+mod claims;
 mod driver;
 mod xen;
 

@@ -225,3 +225,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn unconsumed_out_is_what_the_backend_has_not_taken() {
+    let page = FakePage::at(u32::MAX - 100);
+    let data: Vec<u8> = (0..1500u32).map(|i| i as u8).collect();
+    assert_eq!(ring::write(&page, &data), Ok(1500));
+    page.backend_consume(600);
+    let mut saved = [0u8; OUT_SIZE as usize];
+    assert_eq!(ring::unconsumed_out(&page, &mut saved), Ok(900));
+    assert_eq!(&saved[..900], &data[600..]);
+    // Replayed into a fresh ring, the backend sees exactly the rest.
+    let fresh = FakePage::at(0);
+    assert_eq!(ring::write(&fresh, &saved[..900]), Ok(900));
+    assert_eq!(fresh.backend_consume(usize::MAX), &data[600..]);
+}
+
+#[test]
+fn unconsumed_out_rejects_hostile_out_cons() {
+    let page = FakePage::at(0);
+    page.set(Index::OutCons, 5);
+    let mut saved = [0u8; OUT_SIZE as usize];
+    assert!(ring::unconsumed_out(&page, &mut saved).is_err());
+}

@@ -1,19 +1,12 @@
-//! Xenbus state decisions for every pair of states.
+//! Xenbus state decisions, walked through the sequences the lab sees with QEMU
+//! and checked over every combination.
 
 use xen_channel_core::state::{on_backend_change, Action, XenbusState};
+use Action::*;
 use XenbusState::*;
 
-const ALL: [XenbusState; 9] = [
-    Unknown,
-    Initialising,
-    InitWait,
-    Initialised,
-    Connected,
-    Closing,
-    Closed,
-    Reconfiguring,
-    Reconfigured,
-];
+const ALL: [XenbusState; 9] =
+    [Unknown, Initialising, InitWait, Initialised, Connected, Closing, Closed, Reconfiguring, Reconfigured];
 
 #[test]
 fn raw_values_round_trip_and_match_xenbus_h() {
@@ -25,51 +18,106 @@ fn raw_values_round_trip_and_match_xenbus_h() {
     assert_eq!(XenbusState::from_raw(u32::MAX), Unknown);
 }
 
+/// The frontend state each action leaves behind, and whether a ring is granted.
+fn apply(action: Action, frontend: XenbusState, ring: bool) -> (XenbusState, bool) {
+    match action {
+        Nothing => (frontend, ring),
+        Publish | Republish => (Initialised, true),
+        Connect => (Connected, ring),
+        Close => (Closed, ring),
+        Reset => (Initialising, false),
+    }
+}
+
+/// Feeds a backend state sequence, returning the actions taken.
+fn run(mut frontend: XenbusState, mut ring: bool, backend: &[XenbusState]) -> Vec<Action> {
+    let mut actions = Vec::new();
+    for &b in backend {
+        let a = on_backend_change(frontend, b, ring);
+        (frontend, ring) = apply(a, frontend, ring);
+        actions.push(a);
+    }
+    actions
+}
+
 #[test]
-fn connects_only_after_publishing() {
+fn first_connection() {
+    assert_eq!(run(Initialising, false, &[InitWait, Connected]), [Publish, Connect]);
+    // QEMU not ready yet at probe: it passes through Initialising first.
+    assert_eq!(run(Initialising, false, &[Initialising, InitWait, Connected]), [Nothing, Publish, Connect]);
+    // The watch fires again with the state we already acted on.
+    assert_eq!(run(Initialised, true, &[InitWait, Connected, Connected]), [Nothing, Connect, Nothing]);
+}
+
+#[test]
+fn backend_close_and_reconnect() {
+    assert_eq!(
+        run(Connected, true, &[Closing, Closed, Initialising, InitWait, Connected]),
+        [Close, Reset, Nothing, Publish, Connect]
+    );
+    // Closed without Closing first.
+    assert_eq!(run(Connected, true, &[Closed, InitWait, Connected]), [Reset, Publish, Connect]);
+}
+
+#[test]
+fn bound_after_an_earlier_driver_left_the_backend_closed() {
+    // The previous driver left the frontend Closed; the backend is Closed too.
+    assert_eq!(run(Closed, false, &[Closed, Initialising, InitWait, Connected]), [Reset, Nothing, Publish, Connect]);
+}
+
+#[test]
+fn backend_restarted_underneath_a_live_link() {
+    assert_eq!(run(Connected, true, &[InitWait, Connected]), [Republish, Connect]);
+}
+
+#[test]
+fn backend_node_vanished() {
+    assert_eq!(run(Connected, true, &[Unknown]), [Close]);
+    assert_eq!(run(Initialising, false, &[Unknown]), [Nothing]);
+}
+
+#[test]
+fn connect_only_after_publishing() {
     for frontend in ALL {
-        let expected = if frontend == Initialised {
-            Action::Connect
-        } else {
-            Action::Nothing
-        };
-        assert_eq!(
-            on_backend_change(frontend, Connected),
-            expected,
-            "{frontend:?}"
-        );
-    }
-}
-
-#[test]
-fn backend_going_away_disconnects_once() {
-    for backend in [Unknown, Closing, Closed] {
-        for frontend in ALL {
-            let expected = if frontend == Closed {
-                Action::Nothing
-            } else {
-                Action::Disconnect
-            };
-            assert_eq!(
-                on_backend_change(frontend, backend),
-                expected,
-                "{frontend:?} {backend:?}"
-            );
+        for ring in [false, true] {
+            let a = on_backend_change(frontend, Connected, ring);
+            assert_eq!(a == Connect, frontend == Initialised, "{frontend:?}");
+            assert!(matches!(a, Connect | Nothing));
         }
     }
 }
 
 #[test]
-fn setup_states_need_no_action() {
-    for backend in [
-        Initialising,
-        InitWait,
-        Initialised,
-        Reconfiguring,
-        Reconfigured,
-    ] {
-        for frontend in ALL {
-            assert_eq!(on_backend_change(frontend, backend), Action::Nothing);
+fn a_ring_is_never_granted_twice() {
+    // Publish allocates a ring; with one already granted, Republish ends it first.
+    for frontend in ALL {
+        for backend in ALL {
+            assert_ne!(on_backend_change(frontend, backend, true), Publish, "{frontend:?} {backend:?}");
         }
+    }
+}
+
+#[test]
+fn every_path_reaches_connected_when_the_backend_cooperates() {
+    // From any frontend state, with or without a ring, a cooperating backend
+    // (Closed, then InitWait, then Connected) ends Connected with a ring.
+    for frontend in ALL {
+        for ring in [false, true] {
+            let mut f = frontend;
+            let mut r = ring;
+            for b in [Closed, Initialising, InitWait, Connected] {
+                let a = on_backend_change(f, b, r);
+                (f, r) = apply(a, f, r);
+            }
+            assert_eq!((f, r), (Connected, true), "from {frontend:?} ring {ring}");
+        }
+    }
+}
+
+#[test]
+fn setup_states_need_no_action_from_a_published_frontend() {
+    for backend in [Initialising, Initialised, Reconfiguring, Reconfigured] {
+        assert_eq!(on_backend_change(Initialised, backend, true), Nothing);
+        assert_eq!(on_backend_change(Connected, backend, true), Nothing);
     }
 }

@@ -86,8 +86,8 @@ impl SharedRing for FakePage {
     }
     fn read_byte(&self, offset: usize) -> u8 {
         assert!(
-            offset < ring::OUT_OFFSET,
-            "guest read outside `in`: {offset}"
+            offset < ring::INDEX_OFFSET,
+            "guest read outside the rings: {offset}"
         );
         self.bytes[offset].get()
     }
