@@ -5,8 +5,17 @@ use xen_channel_core::state::{on_backend_change, Action, XenbusState};
 use Action::*;
 use XenbusState::*;
 
-const ALL: [XenbusState; 9] =
-    [Unknown, Initialising, InitWait, Initialised, Connected, Closing, Closed, Reconfiguring, Reconfigured];
+const ALL: [XenbusState; 9] = [
+    Unknown,
+    Initialising,
+    InitWait,
+    Initialised,
+    Connected,
+    Closing,
+    Closed,
+    Reconfiguring,
+    Reconfigured,
+];
 
 #[test]
 fn raw_values_round_trip_and_match_xenbus_h() {
@@ -42,32 +51,54 @@ fn run(mut frontend: XenbusState, mut ring: bool, backend: &[XenbusState]) -> Ve
 
 #[test]
 fn first_connection() {
-    assert_eq!(run(Initialising, false, &[InitWait, Connected]), [Publish, Connect]);
+    assert_eq!(
+        run(Initialising, false, &[InitWait, Connected]),
+        [Publish, Connect]
+    );
     // QEMU not ready yet at probe: it passes through Initialising first.
-    assert_eq!(run(Initialising, false, &[Initialising, InitWait, Connected]), [Nothing, Publish, Connect]);
+    assert_eq!(
+        run(Initialising, false, &[Initialising, InitWait, Connected]),
+        [Nothing, Publish, Connect]
+    );
     // The watch fires again with the state we already acted on.
-    assert_eq!(run(Initialised, true, &[InitWait, Connected, Connected]), [Nothing, Connect, Nothing]);
+    assert_eq!(
+        run(Initialised, true, &[InitWait, Connected, Connected]),
+        [Nothing, Connect, Nothing]
+    );
 }
 
 #[test]
 fn backend_close_and_reconnect() {
     assert_eq!(
-        run(Connected, true, &[Closing, Closed, Initialising, InitWait, Connected]),
+        run(
+            Connected,
+            true,
+            &[Closing, Closed, Initialising, InitWait, Connected]
+        ),
         [Close, Reset, Nothing, Publish, Connect]
     );
     // Closed without Closing first.
-    assert_eq!(run(Connected, true, &[Closed, InitWait, Connected]), [Reset, Publish, Connect]);
+    assert_eq!(
+        run(Connected, true, &[Closed, InitWait, Connected]),
+        [Reset, Publish, Connect]
+    );
 }
 
 #[test]
 fn bound_after_an_earlier_driver_left_the_backend_closed() {
     // The previous driver left the frontend Closed; the backend is Closed too.
-    assert_eq!(run(Closed, false, &[Closed, Initialising, InitWait, Connected]), [Reset, Nothing, Publish, Connect]);
+    assert_eq!(
+        run(Closed, false, &[Closed, Initialising, InitWait, Connected]),
+        [Reset, Nothing, Publish, Connect]
+    );
 }
 
 #[test]
 fn backend_restarted_underneath_a_live_link() {
-    assert_eq!(run(Connected, true, &[InitWait, Connected]), [Republish, Connect]);
+    assert_eq!(
+        run(Connected, true, &[InitWait, Connected]),
+        [Republish, Connect]
+    );
 }
 
 #[test]
@@ -92,7 +123,11 @@ fn a_ring_is_never_granted_twice() {
     // Publish allocates a ring; with one already granted, Republish ends it first.
     for frontend in ALL {
         for backend in ALL {
-            assert_ne!(on_backend_change(frontend, backend, true), Publish, "{frontend:?} {backend:?}");
+            assert_ne!(
+                on_backend_change(frontend, backend, true),
+                Publish,
+                "{frontend:?} {backend:?}"
+            );
         }
     }
 }
