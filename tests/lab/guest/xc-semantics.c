@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest half of tests/lab/semantics: exercises the file semantics of
+ * /dev/xen-channel/NAME against a dom0 peer (semantics-dom0.py) that follows the
+ * same script over the channel's socket. Prints "ok <check>" or "FAIL <check>: why"
+ * per check and exits non-zero if any check failed.
+ *
+ * usage: xc-semantics DEVICE XENBUS-DEVICE CONTROL-DEVICE CONTROL-XENBUS-DEVICE
+ *   e.g. /dev/xen-channel/sem console-2 /dev/xen-channel/ctl console-1
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+/* SIGIO (as SIGRTMIN, with siginfo) bands seen since the last reset. */
+static volatile sig_atomic_t sigio_bands;
+
+static void check(int ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("ok %s\n", name);
+	} else {
+		failures++;
+		printf("FAIL %s: ", name);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static void on_sigio(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	sigio_bands |= info->si_band;
+}
+
+/* poll() for one fd, restarted after signals (SIGIO arrives all the time here). */
+static int poll_events(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : p.revents;
+}
+
+static int epoll_wait_restarted(int ep, struct epoll_event *ev, int timeout_ms)
+{
+	int n;
+
+	do
+		n = epoll_wait(ep, ev, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static void write_all(int fd, const char *s)
+{
+	size_t len = strlen(s), done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, s + done, len - done);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			poll_events(fd, POLLOUT, 1000);
+			continue;
+		}
+		if (n <= 0) {
+			printf("FAIL write: %s\n", strerror(errno));
+			exit(2);
+		}
+		done += n;
+	}
+}
+
+/* Reads one line (blocking or polling), at most cap-1 bytes. */
+static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		n = poll(&p, 1, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		n = read(fd, buf + len, 1);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return -1;
+		if (buf[len++] == '\n')
+			break;
+	}
+	buf[len] = 0;
+	return len;
+}
+
+static int unbind(const char *xbdev)
+{
+	int ufd = open("/sys/bus/xen/drivers/xen-channel/unbind", O_WRONLY);
+	int n = write(ufd, xbdev, strlen(xbdev));
+
+	close(ufd);
+	return n == (int)strlen(xbdev) ? 0 : -1;
+}
+
+
+int main(int argc, char **argv)
+{
+	const char *dev = argv[1], *xbdev = argv[2];
+	int ctl;
+	char line[256];
+	int fd, fd2, ep, flags, n;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got;
+	long accepted = 0;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s DEVICE XENBUS-DEVICE CONTROL-DEVICE CONTROL-XENBUS-DEVICE\n",
+			argv[0]);
+		return 2;
+	}
+	ctl = open(argv[3], O_RDWR);
+	if (ctl < 0) {
+		printf("FAIL open %s: %s\n", argv[3], strerror(errno));
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	fd = open(dev, O_RDWR);
+	check(fd >= 0, "open", "%s", strerror(errno));
+	if (fd < 0)
+		return 1;
+	/*
+	 * QEMU holds guest bytes that arrive while no client is connected to the
+	 * socket until the guest's next notification: wait for dom0 to be there.
+	 */
+	n = read_line(fd, line, sizeof(line), 120000);
+	check(n > 0 && !strcmp(line, "HELLO\n"), "dom0-hello", "got %d '%s'", n, line);
+	fd2 = open(dev, O_RDWR);
+	check(fd2 < 0 && errno == EBUSY, "second-open-ebusy", "fd %d errno %d", fd2, errno);
+	check(lseek(fd, 0, SEEK_SET) < 0 && errno == ESPIPE, "not-seekable", "errno %d", errno);
+
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	n = read(fd, line, sizeof(line));
+	check(n < 0 && errno == EAGAIN, "nonblock-read-eagain", "read %d errno %d", n, errno);
+
+	{
+		struct sigaction sa = { .sa_sigaction = on_sigio, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+		sigaction(SIGRTMIN, &sa, NULL);
+	}
+	fcntl(fd, F_SETOWN, getpid());
+	fcntl(fd, F_SETSIG, SIGRTMIN);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK | O_ASYNC);
+	ep = epoll_create1(0);
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	check(poll_events(fd, POLLOUT, 0) & POLLOUT, "pollout-when-space", "no POLLOUT");
+
+	/* dom0 answers PING with PONG after a second. */
+	write_all(fd, "PING\n");
+	sigio_bands = 0;
+	n = epoll_wait_restarted(ep, &got, 20000);
+	check(n == 1 && (got.events & EPOLLIN), "epoll-edge-in", "epoll_wait %d events %x", n, got.events);
+	check(sigio_bands & POLLIN, "sigio-on-data", "no SIGIO with POLLIN (bands %x)", sigio_bands);
+	n = read_line(fd, line, sizeof(line), 5000);
+	check(n > 0 && !strcmp(line, "PONG\n"), "read-pong", "got %d '%s'", n, line);
+	n = epoll_wait_restarted(ep, &got, 500);
+	check(n == 0, "epoll-edge-quiet", "edge-triggered epoll fired again without data (%d)", n);
+
+	/*
+	 * Fill: dom0 stops reading; write non-blocking until -EAGAIN (QEMU buffers up
+	 * to the console limit first), say so on the control channel, then keep
+	 * writing as dom0 drains. dom0 counts every byte before the COUNT line: none
+	 * may be lost, none added.
+	 */
+	write_all(fd, "FILL\n");
+	{
+		static char chunk[4096];
+		long at_eagain = -1;
+		time_t start = time(NULL);
+
+		memset(chunk, 'x', sizeof(chunk));
+		while (time(NULL) - start < 300 && (at_eagain < 0 || accepted < at_eagain + 65536)) {
+			ssize_t w = write(fd, chunk, sizeof(chunk));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EAGAIN) {
+				if (at_eagain < 0) {
+					at_eagain = accepted;
+					write_all(ctl, "FULL\n");
+				}
+				/* POLLOUT comes back once dom0 drains. */
+				poll_events(fd, POLLOUT, 1000);
+				continue;
+			}
+			if (w < 0) {
+				check(0, "fill-write", "%s", strerror(errno));
+				break;
+			}
+			accepted += w;
+		}
+		check(at_eagain >= 0, "nonblock-write-eagain", "ring never filled");
+		check(accepted >= at_eagain + 65536, "pollout-after-drain", "stuck at %ld", accepted);
+	}
+	snprintf(line, sizeof(line), "\nCOUNT %ld\n", accepted);
+	write_all(fd, line);
+	printf("accepted %ld bytes\n", accepted);
+
+	/* dom0 sends BYE-DATA, then closes the backend (xenstore state 5). */
+	fcntl(fd, F_SETFL, flags | O_ASYNC);
+	n = read_line(fd, line, sizeof(line), 30000);
+	check(n > 0 && !strcmp(line, "BYE-DATA\n"), "read-before-eof", "got %d '%s'", n, line);
+	sigio_bands = 0;
+	{
+		char c;
+
+		poll_events(fd, POLLIN, 30000);
+		do
+			n = read(fd, &c, 1);
+		while (n < 0 && errno == EINTR);
+		check(n == 0, "eof-after-backend-close", "read %d errno %d", n, errno);
+	}
+	check(poll_events(fd, POLLIN, 0) & POLLHUP, "pollhup-when-closed", "no POLLHUP");
+	n = write(fd, "x", 1);
+	check(n < 0 && errno == EPIPE, "write-epipe-when-closed", "write %d errno %d", n, errno);
+	check(sigio_bands & POLLHUP, "sigio-on-hangup", "no SIGIO with POLLHUP (bands %x)", sigio_bands);
+
+	/* The channel reconnects on the same node, same open file. */
+	{
+		int i, revents = POLLHUP;
+
+		for (i = 0; i < 300 && (revents & POLLHUP); i++) {
+			usleep(100000);
+			revents = poll_events(fd, POLLOUT, 0);
+		}
+		check(!(revents & POLLHUP), "reconnect-same-file", "still hung up after 30 s");
+	}
+	write_all(fd, "AGAIN\n");
+	n = read_line(fd, line, sizeof(line), 30000);
+	check(n > 0 && !strcmp(line, "AGAIN-ACK\n"), "bytes-after-reconnect", "got %d '%s'", n, line);
+
+	/* Only this file may hold the module from here on. */
+	close(ctl);
+	check(unbind(argv[4]) == 0, "unbind-control", "errno %d", errno);
+
+	/*
+	 * Unbind while a reader sleeps: the reader wakes with -ENODEV, poll reports
+	 * EPOLLERR, and the module cannot be unloaded while the file is open.
+	 */
+	{
+		pid_t child = fork();
+		int status;
+
+		if (child == 0) {
+			char c;
+			ssize_t r;
+
+			fcntl(fd, F_SETFL, flags);
+			r = read(fd, &c, 1);
+			_exit(r < 0 && errno == ENODEV ? 0 : 1);
+		}
+		sleep(1);
+		n = unbind(xbdev);
+		check(n == 0, "unbind", "errno %d", errno);
+		waitpid(child, &status, 0);
+		check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sleeping-reader-enodev", "status %x",
+		      status);
+		check(poll_events(fd, POLLIN, 0) & POLLERR, "pollerr-when-gone", "no POLLERR");
+		n = write(fd, "x", 1);
+		check(n < 0 && errno == ENODEV, "write-enodev-when-gone", "write %d errno %d", n, errno);
+		check(access(dev, F_OK) != 0, "node-removed", "%s still exists", dev);
+	}
+	check(system("rmmod xen_channel 2>/dev/null") != 0, "rmmod-refused-while-open", "rmmod succeeded");
+	close(fd);
+	check(system("rmmod xen_channel") == 0, "rmmod-after-close", "rmmod failed");
+
+	printf("%s: %d failures\n", argv[0], failures);
+	return failures ? 1 : 0;
+}
