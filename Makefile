@@ -6,7 +6,7 @@
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
 #   make clippy          the module build with CLIPPY=1
-#   make install         install the module into /lib/modules (KDIR's release)
+#   make install         install the module (KDIR's release) and the udev rule
 #
 # KDIR defaults to the lab kernel tree when it is built, else to the running kernel's
 # build directory. With the lab tree, rustc is pinned to the toolchain that built it.
@@ -35,8 +35,11 @@ modules:
 clippy:
 	$(MAKE) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
 
+UDEV_RULES_DIR ?= /lib/udev/rules.d
+
 install: modules
 	$(MAKE) $(KBUILD_ARGS) modules_install
+	install -D -m 644 udev/60-xen-channel.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-xen-channel.rules
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
