@@ -106,28 +106,46 @@ pub fn split(start: u32, len: u32, size: u32) -> [(u32, u32); 2] {
     [(first_off, first_len), (0, len - first_len)]
 }
 
+/// One direction's indices, each read once, and the bytes between them.
+struct Span {
+    cons: u32,
+    prod: u32,
+    used: u32,
+}
+
+/// Reads the indices of `in` (`inbound`) or `out` once and validates them.
+fn load<R: SharedRing>(ring: &R, inbound: bool) -> Result<Span, CorruptIndices> {
+    let (cons, prod, size) = if inbound {
+        (
+            ring.load_index(Index::InCons),
+            ring.load_index(Index::InProd),
+            IN_SIZE,
+        )
+    } else {
+        (
+            ring.load_index(Index::OutCons),
+            ring.load_index(Index::OutProd),
+            OUT_SIZE,
+        )
+    };
+    match used(cons, prod, size) {
+        Some(used) => Ok(Span { cons, prod, used }),
+        None => Err(CorruptIndices {
+            inbound,
+            cons,
+            prod,
+        }),
+    }
+}
+
 /// Bytes readable from `in` now, validated.
 pub fn readable<R: SharedRing>(ring: &R) -> Result<u32, CorruptIndices> {
-    let cons = ring.load_index(Index::InCons);
-    let prod = ring.load_index(Index::InProd);
-    used(cons, prod, IN_SIZE).ok_or(CorruptIndices {
-        inbound: true,
-        cons,
-        prod,
-    })
+    Ok(load(ring, true)?.used)
 }
 
 /// Bytes of free space in `out` now, validated.
 pub fn writable<R: SharedRing>(ring: &R) -> Result<u32, CorruptIndices> {
-    let cons = ring.load_index(Index::OutCons);
-    let prod = ring.load_index(Index::OutProd);
-    used(cons, prod, OUT_SIZE)
-        .map(|used| OUT_SIZE - used)
-        .ok_or(CorruptIndices {
-            inbound: false,
-            cons,
-            prod,
-        })
+    Ok(OUT_SIZE - load(ring, false)?.used)
 }
 
 /// Copies up to `dst.len()` bytes from `in` without consuming them.
@@ -135,13 +153,9 @@ pub fn writable<R: SharedRing>(ring: &R) -> Result<u32, CorruptIndices> {
 /// Returns the number of bytes copied. Call [`consume`] with at most that number once
 /// the bytes are safely delivered.
 pub fn peek<R: SharedRing>(ring: &R, dst: &mut [u8]) -> Result<usize, CorruptIndices> {
-    let cons = ring.load_index(Index::InCons);
-    let prod = ring.load_index(Index::InProd);
-    let avail = used(cons, prod, IN_SIZE).ok_or(CorruptIndices {
-        inbound: true,
-        cons,
-        prod,
-    })?;
+    let Span {
+        cons, used: avail, ..
+    } = load(ring, true)?;
     // Bounded by the ring size, so it fits in u32.
     let len = avail.min(dst.len().min(IN_SIZE as usize) as u32);
     ring.read_barrier();
@@ -182,13 +196,7 @@ pub fn consume<R: SharedRing>(ring: &R, n: usize) {
 ///
 /// Returns the number of bytes accepted; they are owned by the backend from here on.
 pub fn write<R: SharedRing>(ring: &R, src: &[u8]) -> Result<usize, CorruptIndices> {
-    let cons = ring.load_index(Index::OutCons);
-    let prod = ring.load_index(Index::OutProd);
-    let used = used(cons, prod, OUT_SIZE).ok_or(CorruptIndices {
-        inbound: false,
-        cons,
-        prod,
-    })?;
+    let Span { prod, used, .. } = load(ring, false)?;
     let len = (OUT_SIZE - used).min(src.len().min(OUT_SIZE as usize) as u32);
     // The backend's consumer index must be read before we overwrite the bytes it freed.
     ring.full_barrier();
@@ -212,13 +220,9 @@ pub fn unconsumed_out<R: SharedRing>(
     ring: &R,
     dst: &mut [u8; OUT_SIZE as usize],
 ) -> Result<usize, CorruptIndices> {
-    let cons = ring.load_index(Index::OutCons);
-    let prod = ring.load_index(Index::OutProd);
-    let len = used(cons, prod, OUT_SIZE).ok_or(CorruptIndices {
-        inbound: false,
-        cons,
-        prod,
-    })?;
+    let Span {
+        cons, used: len, ..
+    } = load(ring, false)?;
     ring.read_barrier();
     Ok(copy_from(
         ring,
