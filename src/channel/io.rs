@@ -32,45 +32,36 @@ impl Channel {
         if out.is_empty() {
             return Ok(0);
         }
-        loop {
-            let seen = self.wakeups.load(Ordering::Acquire);
-            {
-                let mut guard = self.rx.lock();
-                let rx = &mut *guard;
-                self.check_usable()?;
-                if rx.saved_pos < rx.saved.len() {
-                    let n = out.len().min(rx.saved.len() - rx.saved_pos);
-                    out.write_slice(&rx.saved[rx.saved_pos..rx.saved_pos + n])?;
-                    rx.saved_pos += n;
-                    if rx.saved_pos == rx.saved.len() {
-                        rx.saved.clear();
-                        rx.saved_pos = 0;
-                    }
+        self.retry(nonblock, || {
+            let mut guard = self.rx.lock();
+            let rx = &mut *guard;
+            self.check_usable()?;
+            if rx.saved_pos < rx.saved.len() {
+                let n = out.len().min(rx.saved.len() - rx.saved_pos);
+                out.write_slice(&rx.saved[rx.saved_pos..rx.saved_pos + n])?;
+                rx.saved_pos += n;
+                if rx.saved_pos == rx.saved.len() {
+                    rx.saved.clear();
+                    rx.saved_pos = 0;
+                }
+                self.stats.rx_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                return Ok(Some(n));
+            }
+            if let Some(ring) = self.ring() {
+                let want = out.len().min(rx.bounce.len());
+                let n =
+                    ring::peek(&ring, &mut rx.bounce[..want]).map_err(|bad| self.corrupt(bad))?;
+                if n > 0 {
+                    // Consume only what reached user space: a fault loses nothing.
+                    out.write_slice(&rx.bounce[..n])?;
+                    ring::consume(&ring, n);
+                    self.notify();
                     self.stats.rx_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                    return Ok(n);
-                }
-                if let Some(ring) = self.ring() {
-                    let want = out.len().min(rx.bounce.len());
-                    let n = ring::peek(&ring, &mut rx.bounce[..want])
-                        .map_err(|bad| self.corrupt(bad))?;
-                    if n > 0 {
-                        // Consume only what reached user space: a fault loses nothing.
-                        out.write_slice(&rx.bounce[..n])?;
-                        ring::consume(&ring, n);
-                        self.notify();
-                        self.stats.rx_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                        return Ok(n);
-                    }
-                }
-                if self.hung_up.load(Ordering::Acquire) {
-                    return Ok(0);
+                    return Ok(Some(n));
                 }
             }
-            if nonblock {
-                return Err(EAGAIN);
-            }
-            self.wait_for_wakeup(seen)?;
-        }
+            Ok(self.hung_up.load(Ordering::Acquire).then_some(0))
+        })
     }
 
     /// Writes up to `input.len()` bytes; returns how many the ring accepted.
@@ -78,29 +69,45 @@ impl Channel {
         if input.is_empty() {
             return Ok(0);
         }
+        self.retry(nonblock, || {
+            let mut guard = self.tx.lock();
+            let tx = &mut *guard;
+            self.check_usable()?;
+            if self.hung_up.load(Ordering::Acquire) {
+                return Err(EPIPE);
+            }
+            let Some(ring) = self.ring() else {
+                return Ok(None);
+            };
+            let free = ring::writable(&ring).map_err(|bad| self.corrupt(bad))? as usize;
+            if free == 0 {
+                return Ok(None);
+            }
+            let n = input.len().min(free);
+            input.read_slice(&mut tx.bounce[..n])?;
+            let accepted = ring::write(&ring, &tx.bounce[..n]).map_err(|bad| self.corrupt(bad))?;
+            self.notify();
+            self.stats
+                .tx_bytes
+                .fetch_add(accepted as u64, Ordering::Relaxed);
+            Ok(Some(accepted))
+        })
+    }
+
+    /// Runs `attempt` until it yields a value, sleeping until the next event between
+    /// tries; with `nonblock`, -EAGAIN instead of sleeping.
+    ///
+    /// The wakeup counter is read before each try, so an event that arrives while
+    /// `attempt` runs ends the following sleep at once.
+    fn retry<T>(
+        &self,
+        nonblock: bool,
+        mut attempt: impl FnMut() -> Result<Option<T>>,
+    ) -> Result<T> {
         loop {
             let seen = self.wakeups.load(Ordering::Acquire);
-            {
-                let mut guard = self.tx.lock();
-                let tx = &mut *guard;
-                self.check_usable()?;
-                if self.hung_up.load(Ordering::Acquire) {
-                    return Err(EPIPE);
-                }
-                if let Some(ring) = self.ring() {
-                    let free = ring::writable(&ring).map_err(|bad| self.corrupt(bad))? as usize;
-                    if free > 0 {
-                        let n = input.len().min(free);
-                        input.read_slice(&mut tx.bounce[..n])?;
-                        let accepted =
-                            ring::write(&ring, &tx.bounce[..n]).map_err(|bad| self.corrupt(bad))?;
-                        self.notify();
-                        self.stats
-                            .tx_bytes
-                            .fetch_add(accepted as u64, Ordering::Relaxed);
-                        return Ok(accepted);
-                    }
-                }
+            if let Some(value) = attempt()? {
+                return Ok(value);
             }
             if nonblock {
                 return Err(EAGAIN);
