@@ -85,6 +85,9 @@ fn probe(dev: XenbusDevice) -> Result {
         return Err(ENODEV);
     }
     let channel = Channel::new(&name, devid)?;
+    // A driver bound before us (or our own earlier instance) left the device
+    // Closed: the state machine must start from there to reset the backend.
+    channel.assume_state(dev.state());
     if let Err(holder) = claims::claim(devid, channel.name())? {
         pr_warn!(
             "console {devid}: channel not exposed: name {} already used by console {holder}\n",

@@ -65,6 +65,11 @@ struct device *xen_channel_dev_device(struct xenbus_device *dev)
 	return &dev->dev;
 }
 
+enum xenbus_state xen_channel_dev_state(const struct xenbus_device *dev)
+{
+	return dev->state;
+}
+
 void xen_channel_notify(evtchn_port_t port)
 {
 	notify_remote_via_evtchn(port);

@@ -18,6 +18,7 @@ void xen_channel_unregister_driver(void);
 const char *xen_channel_dev_nodename(const struct xenbus_device *dev);
 const char *xen_channel_dev_otherend(const struct xenbus_device *dev);
 struct device *xen_channel_dev_device(struct xenbus_device *dev);
+enum xenbus_state xen_channel_dev_state(const struct xenbus_device *dev);
 void xen_channel_notify(evtchn_port_t port);
 void xen_channel_waitq_init(struct wait_queue_head *wq);
 int xen_channel_wait(struct wait_queue_head *wq, bool (*cond)(const void *ctx),

@@ -46,6 +46,7 @@ extern "C" {
     // Returns `struct device *`; `c_void` because `struct device` is not FFI-safe
     // to name in an extern block (it embeds zero-sized lockdep fields).
     fn xen_channel_dev_device(dev: *mut RawXenbusDevice) -> *mut c_void;
+    fn xen_channel_dev_state(dev: *const RawXenbusDevice) -> c_uint;
     fn xen_channel_notify(port: u32);
 
     fn xenbus_read(
@@ -132,6 +133,12 @@ impl XenbusDevice {
     pub(crate) fn device(&self) -> *mut bindings::device {
         // SAFETY: By the type invariant the device is live.
         unsafe { xen_channel_dev_device(self.raw()) }.cast()
+    }
+
+    /// The frontend state xenbus last set (Closed after an earlier driver's removal).
+    pub(crate) fn state(&self) -> XenbusState {
+        // SAFETY: By the type invariant the device is live.
+        XenbusState::from_raw(unsafe { xen_channel_dev_state(self.raw()) })
     }
 
     /// Reads the frontend node `node`; `Ok(None)` if it does not exist.

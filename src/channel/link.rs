@@ -12,6 +12,10 @@ use core::ffi::c_void;
 use core::sync::atomic::{fence, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
+/// Most unread bytes kept across ended links: a backend that cycles its link
+/// with a full ring must not grow kernel memory without bound.
+const MAX_SAVED: usize = 4 * ring::IN_SIZE as usize;
+
 /// The shared page seen through volatile accesses.
 ///
 /// # Invariants
@@ -131,6 +135,13 @@ impl Channel {
     fn save_ring(&self, ring: &PageRing, rx: &mut Rx, tx: &mut Tx) {
         let mut unread = [0u8; ring::IN_SIZE as usize];
         match ring::peek(ring, &mut unread) {
+            Ok(n) if rx.saved.len() + n > MAX_SAVED => {
+                pr_err!(
+                    "channel {}: {n} unread bytes dropped: {} already wait for a reader\n",
+                    self.display_name(),
+                    rx.saved.len()
+                );
+            }
             Ok(n) if n > 0 => {
                 if rx
                     .saved

@@ -117,13 +117,44 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 	return len;
 }
 
+static int driver_op(const char *op, const char *xbdev)
+{
+	char path[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/xen/drivers/xen-channel/%s", op);
+	fd = open(path, O_WRONLY);
+	n = write(fd, xbdev, strlen(xbdev));
+	close(fd);
+	return n == (int)strlen(xbdev) ? 0 : -1;
+}
+
 static int unbind(const char *xbdev)
 {
-	int ufd = open("/sys/bus/xen/drivers/xen-channel/unbind", O_WRONLY);
-	int n = write(ufd, xbdev, strlen(xbdev));
+	return driver_op("unbind", xbdev);
+}
 
-	close(ufd);
-	return n == (int)strlen(xbdev) ? 0 : -1;
+/* Waits up to 60 s for console-N's channel to report backend state `want`. */
+static int wait_backend_state(const char *xbdev, const char *want)
+{
+	char path[160], state[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/bus/xen/devices/%s/misc/xen-channel-%s/backend_state",
+		 xbdev, xbdev + strlen("console-"));
+	for (i = 0; i < 600; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			int got = fgets(state, sizeof(state), f) && !strncmp(state, want, strlen(want));
+
+			fclose(f);
+			if (got)
+				return 0;
+		}
+		usleep(100000);
+	}
+	return -1;
 }
 
 
@@ -266,6 +297,14 @@ int main(int argc, char **argv)
 	/* Only this file may hold the module from here on. */
 	close(ctl);
 	check(unbind(argv[4]) == 0, "unbind-control", "errno %d", errno);
+	/*
+	 * Bound again, the device starts Closed (the driver core closed it on unbind):
+	 * the channel must reset the backend and reconnect.
+	 */
+	check(driver_op("bind", argv[4]) == 0, "rebind-control", "errno %d", errno);
+	check(wait_backend_state(argv[4], "Connected") == 0, "rebound-channel-reconnects",
+	      "backend never Connected again");
+	check(unbind(argv[4]) == 0, "unbind-control-again", "errno %d", errno);
 
 	/*
 	 * Unbind while a reader sleeps: the reader wakes with -ENODEV, poll reports
