@@ -10,55 +10,51 @@
 /// `enum xenbus_state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XenbusState {
-    /// 0: the node is missing or unreadable.
-    Unknown,
-    /// 1
-    Initialising,
-    /// 2: the backend waits for the frontend's details.
-    InitWait,
-    /// 3: the frontend has published `ring-ref` and `port`.
-    Initialised,
-    /// 4
-    Connected,
-    /// 5
-    Closing,
-    /// 6
-    Closed,
-    /// 7
-    Reconfiguring,
-    /// 8
-    Reconfigured,
+    /// The node is missing or unreadable.
+    Unknown = 0,
+    /// Setting up.
+    Initialising = 1,
+    /// The backend waits for the frontend's details.
+    InitWait = 2,
+    /// The frontend has published `ring-ref` and `port`.
+    Initialised = 3,
+    /// Bytes flow.
+    Connected = 4,
+    /// Shutting down.
+    Closing = 5,
+    /// Shut down.
+    Closed = 6,
+    /// Not used by consoles.
+    Reconfiguring = 7,
+    /// Not used by consoles.
+    Reconfigured = 8,
 }
 
 impl XenbusState {
+    /// Every state, indexed by its raw value.
+    pub const ALL: [XenbusState; 9] = [
+        Self::Unknown,
+        Self::Initialising,
+        Self::InitWait,
+        Self::Initialised,
+        Self::Connected,
+        Self::Closing,
+        Self::Closed,
+        Self::Reconfiguring,
+        Self::Reconfigured,
+    ];
+
     /// Converts the raw value; anything out of range reads as `Unknown`.
     pub fn from_raw(raw: u32) -> Self {
-        match raw {
-            1 => Self::Initialising,
-            2 => Self::InitWait,
-            3 => Self::Initialised,
-            4 => Self::Connected,
-            5 => Self::Closing,
-            6 => Self::Closed,
-            7 => Self::Reconfiguring,
-            8 => Self::Reconfigured,
-            _ => Self::Unknown,
-        }
+        usize::try_from(raw)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+            .unwrap_or(Self::Unknown)
     }
 
     /// The raw value for `xenbus_switch_state`.
     pub fn raw(self) -> u32 {
-        match self {
-            Self::Unknown => 0,
-            Self::Initialising => 1,
-            Self::InitWait => 2,
-            Self::Initialised => 3,
-            Self::Connected => 4,
-            Self::Closing => 5,
-            Self::Closed => 6,
-            Self::Reconfiguring => 7,
-            Self::Reconfigured => 8,
-        }
+        self as u32
     }
 }
 

@@ -5,17 +5,7 @@ use xen_channel_core::state::{on_backend_change, Action, XenbusState};
 use Action::*;
 use XenbusState::*;
 
-const ALL: [XenbusState; 9] = [
-    Unknown,
-    Initialising,
-    InitWait,
-    Initialised,
-    Connected,
-    Closing,
-    Closed,
-    Reconfiguring,
-    Reconfigured,
-];
+const ALL: [XenbusState; 9] = XenbusState::ALL;
 
 #[test]
 fn raw_values_round_trip_and_match_xenbus_h() {
