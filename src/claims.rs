@@ -43,6 +43,15 @@ pub(crate) fn claim(devid: u32, name: &CStr) -> Result<core::result::Result<(), 
     Ok(Ok(()))
 }
 
+/// The console that holds `name`, if any.
+pub(crate) fn holder(name: &[u8]) -> Option<u32> {
+    CLAIMS
+        .lock()
+        .iter()
+        .find(|c| c.name.to_bytes() == name)
+        .map(|c| c.devid)
+}
+
 /// Releases whatever console `devid` holds.
 pub(crate) fn release(devid: u32) {
     CLAIMS.lock().retain(|c| c.devid != devid);

@@ -52,7 +52,7 @@ impl Drop for Registration {
 }
 
 /// `N` of the frontend node `device/console/N`.
-fn devid(dev: &XenbusDevice) -> Result<u32> {
+pub(crate) fn devid(dev: &XenbusDevice) -> Result<u32> {
     let node = dev.nodename().to_bytes();
     let last = node.rsplit(|&b| b == b'/').next().ok_or(EINVAL)?;
     core::str::from_utf8(last)

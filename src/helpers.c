@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/sysfs.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <xen/events.h>
 #include <xen/xenbus.h>
 
@@ -47,6 +48,70 @@ int xen_channel_register_driver(void)
 void xen_channel_unregister_driver(void)
 {
 	xenbus_unregister_driver(&xen_channel_driver);
+}
+
+/*
+ * Takeover from hvc_xen (src/takeover.rs). Rust's module! has no bool parameters,
+ * the bus notifier needs a static notifier_block, and alloc_ordered_workqueue is a
+ * macro; the steps themselves are in Rust.
+ */
+static bool takeover = true;
+module_param(takeover, bool, 0444);
+MODULE_PARM_DESC(takeover,
+		 "Move named consoles from hvc_xen to this driver (default: on)");
+
+bool xen_channel_takeover_enabled(void)
+{
+	return takeover;
+}
+
+const struct device_driver *xen_channel_driver_core(void)
+{
+	return &xen_channel_driver.driver;
+}
+
+static int xen_channel_bus_event_c(struct notifier_block *nb,
+				   unsigned long action, void *dev)
+{
+	xen_channel_bus_event(action, dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block xen_channel_bus_nb = {
+	.notifier_call = xen_channel_bus_event_c,
+};
+
+/* Only after xen_channel_register_driver(), which sets the driver's bus. */
+int xen_channel_watch_bus(void)
+{
+	return bus_register_notifier(xen_channel_driver.driver.bus, &xen_channel_bus_nb);
+}
+
+void xen_channel_unwatch_bus(void)
+{
+	bus_unregister_notifier(xen_channel_driver.driver.bus, &xen_channel_bus_nb);
+}
+
+struct workqueue_struct *xen_channel_alloc_takeover_wq(void)
+{
+	return alloc_ordered_workqueue("xen_channel_takeover", 0);
+}
+
+/* Whether @dev is bound to the driver called @name, read under the device lock. */
+bool xen_channel_dev_driven_by(struct device *dev, const char *name)
+{
+	bool driven;
+
+	device_lock(dev);
+	driven = dev->driver && !strcmp(dev->driver->name, name);
+	device_unlock(dev);
+	return driven;
+}
+
+/* Every device on the xen frontend bus is a struct xenbus_device. */
+struct xenbus_device *xen_channel_to_xenbus_device(struct device *dev)
+{
+	return to_xenbus_device(dev);
 }
 
 /* struct xenbus_device accessors. */

@@ -85,15 +85,18 @@ extern "C" {
         dev_id: *mut c_void,
     ) -> c_int;
     fn unbind_from_irqhandler(irq: c_uint, dev_id: *mut c_void);
+    fn gnttab_end_foreign_access_ref(gref: u32) -> c_int;
     fn xen_irq_lateeoi(irq: c_uint, flags: c_uint);
 }
 
-/// A xenbus device borrowed for the duration of a driver callback.
+/// A xenbus device borrowed for the duration of a driver callback, or for as long as
+/// the takeover holds a reference to it.
 ///
 /// # Invariants
 ///
-/// `ptr` points to a live `struct xenbus_device` bound to this driver: xenbus keeps
-/// it alive from `probe` until `remove` returns.
+/// `ptr` points to a live `struct xenbus_device`: xenbus keeps a device bound to this
+/// driver alive from `probe` until `remove` returns; the takeover holds a device
+/// reference while it uses one bound to hvc_xen.
 #[derive(Clone, Copy)]
 pub(crate) struct XenbusDevice {
     ptr: NonNull<RawXenbusDevice>,
@@ -109,8 +112,9 @@ impl XenbusDevice {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a device bound to this driver, and the wrapper must not be
-    /// used after the device's `remove` callback has returned.
+    /// `ptr` must point to a live device, and the wrapper must not be used after it
+    /// may be freed: for a device bound to this driver, after its `remove` callback
+    /// has returned; otherwise, after the caller's device reference is dropped.
     pub(crate) unsafe fn from_raw(ptr: *mut RawXenbusDevice) -> Self {
         // INVARIANT: Guaranteed by the caller; xenbus never passes NULL.
         Self {
@@ -223,6 +227,22 @@ impl XenbusDevice {
     pub(crate) fn switch_state(&self, state: XenbusState) -> Result {
         // SAFETY: By the type invariant the device is live.
         to_result(unsafe { xenbus_switch_state(self.raw(), state.raw()) })
+    }
+
+    /// Reads the backend's `state` node through the frontend's `backend` node, which
+    /// works whether or not a driver is bound (xenbus frees `otherend` on unbind).
+    pub(crate) fn backend_state_from_store(&self) -> XenbusState {
+        let Ok(Some(mut dir)) = self.read_node(c"backend") else {
+            return XenbusState::Unknown;
+        };
+        if dir.push(0, GFP_KERNEL).is_err() {
+            return XenbusState::Unknown;
+        }
+        let Ok(dir) = CStr::from_bytes_with_nul(&dir) else {
+            return XenbusState::Unknown;
+        };
+        // SAFETY: The device is live; `dir` is NUL-terminated.
+        XenbusState::from_raw(unsafe { xenbus_read_driver_state(self.raw(), dir.as_char_ptr()) })
     }
 
     /// Reads the backend's `state` node now (the otherend watch may be gone).
@@ -355,4 +375,18 @@ pub(crate) fn notify(port: u32) {
 pub(crate) fn irq_eoi(irq: c_int, spurious: bool) {
     // SAFETY: Called from the handler of a lateeoi-bound irq.
     unsafe { xen_irq_lateeoi(irq as c_uint, if spurious { EOI_SPURIOUS } else { 0 }) };
+}
+
+/// Ends the grant `gref` unless the backend still maps it; true if it is ended.
+///
+/// Used on a ring granted by hvc_xen, which never ends its grant itself: once this
+/// returns true the backend cannot map the page again, so freeing it is safe.
+///
+/// # Safety
+///
+/// `gref` must be a grant of this domain that nothing relies on staying granted.
+pub(crate) unsafe fn end_grant(gref: u32) -> bool {
+    // SAFETY: The caller vouches for `gref`; the call only clears its grant entry if
+    // no mapping is in progress, and reports whether it did.
+    unsafe { gnttab_end_foreign_access_ref(gref) != 0 }
 }

@@ -11,10 +11,12 @@ mod channel;
 mod chardev;
 mod claims;
 mod driver;
+mod takeover;
 mod xen;
 
 // The pure core, also compiled in user space by tests/core: public so that its
 // items are the same API in both builds.
+pub mod handover;
 pub mod name;
 pub mod ring;
 pub mod state;
@@ -29,14 +31,20 @@ module! {
     license: "GPL",
 }
 
+/// Fields drop in declaration order: stop taking consoles over from hvc_xen, then
+/// release every channel.
 struct XenChannelModule {
+    _takeover: Option<takeover::BusWatch>,
     _driver: driver::Registration,
 }
 
 impl kernel::Module for XenChannelModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let driver = driver::Registration::new()?;
+        let takeover = takeover::BusWatch::new()?;
         Ok(Self {
-            _driver: driver::Registration::new()?,
+            _takeover: takeover,
+            _driver: driver,
         })
     }
 }

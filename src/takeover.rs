@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Takeover of named consoles from hvc_xen.
+//!
+//! Distribution kernels build hvc_xen in (`CONFIG_HVC_XEN_FRONTEND=y`), so it binds
+//! every secondary console at boot, channels included, as `/dev/hvcN` ttys. At load,
+//! and whenever hvc_xen binds a console later, each console it holds that carries a
+//! valid, unused name moves to this driver:
+//!
+//! 1. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
+//!    follows to Closed, removing its tty;
+//! 2. once the backend is Closed, the ring's grant is ended here (hvc_xen never ends
+//!    it), so the backend cannot map the page again;
+//! 3. hvc_xen is unbound and frees its page;
+//! 4. this driver is bound, resets the backend through Initialising to InitWait and
+//!    connects a ring of its own.
+//!
+//! If the backend does not close in time, or still maps the page, the console stays
+//! with hvc_xen (closed), and its page is never freed.
+//!
+//! Nothing is handed back at unload: the consoles stay unbound and Closed, and the
+//! next load binds them directly. Handing them back to hvc_xen worked, but taking
+//! over such a console again failed in the lab: QEMU 7.2 kept the new ring mapped
+//! after its backend reported Closed, so the takeover had to abandon it.
+
+use crate::handover::{self, Verdict};
+use crate::state::XenbusState;
+use crate::xen::{self, RawXenbusDevice, XenbusDevice};
+use crate::{claims, driver};
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_char, c_int, c_ulong},
+    prelude::*,
+    sync::global_lock,
+    time::{delay::fsleep, Delta},
+    workqueue::Queue,
+};
+
+/// How long each wait for the backend lasts at most, in 10 ms steps: QEMU answers in
+/// milliseconds, but a lab under TCG is slow.
+const BACKEND_WAIT_STEPS: u32 = 1000;
+
+/// Attempts to end hvc_xen's grant, with doubling waits from 100 ms (12.7 s in all).
+const GRANT_END_TRIES: u32 = 7;
+
+/// The name hvc_xen registers its xenbus driver under (`drivers/tty/hvc/hvc_xen.c`).
+const HVC_XEN: &CStr = c"xenconsole";
+
+extern "C" {
+    fn xen_channel_takeover_enabled() -> bool;
+    // `struct device_driver *` and `struct device *` as `c_void`: not FFI-safe to
+    // name in an extern block (zero-sized lockdep fields).
+    fn xen_channel_driver_core() -> *const c_void;
+    fn xen_channel_watch_bus() -> c_int;
+    fn xen_channel_unwatch_bus();
+    fn xen_channel_alloc_takeover_wq() -> *mut bindings::workqueue_struct;
+    fn xen_channel_dev_driven_by(dev: *mut c_void, name: *const c_char) -> bool;
+    fn xen_channel_to_xenbus_device(dev: *mut c_void) -> *mut RawXenbusDevice;
+}
+
+global_lock! {
+    // SAFETY: Initialised by `BusWatch::new` before the bus is watched, which is
+    // before any other use.
+    /// One takeover at a time: the initial scan and those the notifier queues.
+    unsafe(uninit) static SERIAL: Mutex<()> = ();
+}
+
+/// The queue the bus notifier hands bound devices to; null when not watching.
+static QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+/// A counted reference to a device on the xen frontend bus.
+///
+/// # Invariants
+///
+/// Holds one reference (`get_device`) on a `struct device` embedded in a
+/// `struct xenbus_device`, dropped with the value.
+struct DeviceRef(NonNull<bindings::device>);
+
+// SAFETY: Device references may be taken and dropped on any thread.
+unsafe impl Send for DeviceRef {}
+
+impl DeviceRef {
+    /// Takes a reference on `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must point to a live device on the xen frontend bus.
+    unsafe fn get(dev: NonNull<bindings::device>) -> Self {
+        // SAFETY: The caller guarantees `dev` is live.
+        unsafe { bindings::get_device(dev.as_ptr()) };
+        // INVARIANT: The reference was taken above; the caller vouches for the bus.
+        Self(dev)
+    }
+
+    fn as_ptr(&self) -> *mut bindings::device {
+        self.0.as_ptr()
+    }
+
+    /// The xenbus device; valid while `self` is.
+    fn xenbus(&self) -> XenbusDevice {
+        // SAFETY: By the type invariant the device is a live xenbus device, kept alive
+        // by our reference; callers use the result only while they hold `self`.
+        unsafe { XenbusDevice::from_raw(xen_channel_to_xenbus_device(self.as_ptr().cast())) }
+    }
+
+    /// Whether the driver called `name` is bound to the device now.
+    fn driven_by(&self, name: &CStr) -> bool {
+        // SAFETY: The device is live by the type invariant; `name` is NUL-terminated.
+        unsafe { xen_channel_dev_driven_by(self.as_ptr().cast(), name.as_char_ptr()) }
+    }
+}
+
+impl Drop for DeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold one reference.
+        unsafe { bindings::put_device(self.as_ptr()) };
+    }
+}
+
+/// Whether the `takeover` module parameter is on.
+pub(crate) fn enabled() -> bool {
+    // SAFETY: Reads a module parameter that is only written at load time.
+    unsafe { xen_channel_takeover_enabled() }
+}
+
+/// Polls the backend state until `done` holds for it; false on time-out.
+fn wait_for_backend(dev: &XenbusDevice, done: fn(XenbusState) -> bool) -> bool {
+    for _ in 0..BACKEND_WAIT_STEPS {
+        if done(dev.backend_state_from_store()) {
+            return true;
+        }
+        fsleep(Delta::from_millis(10));
+    }
+    false
+}
+
+/// Closes the console under hvc_xen, ends its grant and unbinds hvc_xen.
+fn release_from_hvc_xen(
+    dev: &DeviceRef,
+    xdev: &XenbusDevice,
+) -> core::result::Result<(), &'static str> {
+    xdev.switch_state(XenbusState::Closing)
+        .map_err(|_| "cannot write the frontend state")?;
+    if !wait_for_backend(xdev, handover::backend_released) {
+        return Err("the backend did not close within 10 s");
+    }
+    let gref = xdev
+        .read_node(c"ring-ref")
+        .ok()
+        .flatten()
+        .and_then(|v| handover::parse_grant_ref(&v))
+        .ok_or("no valid ring-ref")?;
+    // The backend's unmap can complete well after it reports Closed (seen: more
+    // than 3 s for QEMU under load): retry with backoff, 100 ms to 6.4 s apart.
+    // Each failed try logs a "g.e. ... still in use" warning from the grant table.
+    let mut ended = false;
+    for tries in 0..GRANT_END_TRIES {
+        fsleep(Delta::from_millis(100 << tries));
+        // SAFETY: `gref` is the ring grant hvc_xen published for this console (the
+        // frontend directory is writable only by this domain and the toolstack), and
+        // hvc_xen never uses it again after its backend closed: it only returns the
+        // reference to the free list in `remove`.
+        if unsafe { xen::end_grant(gref) } {
+            ended = true;
+            break;
+        }
+    }
+    if !ended {
+        return Err("the backend still maps the ring after 12 s");
+    }
+    // SAFETY: The device is live; the grant is ended, so hvc_xen's remove may free
+    // the page.
+    unsafe { bindings::device_release_driver(dev.as_ptr()) };
+    Ok(())
+}
+
+/// Moves `dev` from hvc_xen to this driver, if it is a channel.
+fn take_over(dev: DeviceRef) {
+    let _serial = SERIAL.lock();
+    if !dev.driven_by(HVC_XEN) {
+        return;
+    }
+    let xdev = dev.xenbus();
+    let Ok(devid) = driver::devid(&xdev) else {
+        return;
+    };
+    let name = match xdev.read_node(c"name") {
+        Ok(name) => name,
+        Err(e) => {
+            pr_warn!("console {devid}: stays with hvc_xen: cannot read its name: {e:?}\n");
+            return;
+        }
+    };
+    match handover::decide(name.as_deref(), claims::holder) {
+        Verdict::TakeOver => {}
+        Verdict::Unnamed => return,
+        Verdict::BadName(e) => {
+            pr_warn!("console {devid}: stays with hvc_xen: {}\n", e.reason());
+            return;
+        }
+        Verdict::Duplicate(holder) => {
+            pr_warn!(
+                "console {devid}: stays with hvc_xen: name already used by console {holder}\n"
+            );
+            return;
+        }
+    }
+    let shown = name
+        .as_deref()
+        .and_then(|n| core::str::from_utf8(n).ok())
+        .unwrap_or("?");
+    pr_info!("console {devid}: taking channel {shown} over from hvc_xen\n");
+    if let Err(why) = release_from_hvc_xen(&dev, &xdev) {
+        pr_err!("console {devid}: takeover abandoned, hvc_xen keeps the closed console: {why}\n");
+        return;
+    }
+    // SAFETY: Both pointers are live: the driver is registered until the module is
+    // gone, and `dev` holds a reference.
+    let ret =
+        unsafe { bindings::device_driver_attach(xen_channel_driver_core().cast(), dev.as_ptr()) };
+    if ret != 0 {
+        pr_err!("console {devid}: released by hvc_xen but not bound here: error {ret}\n");
+    }
+}
+
+/// Bus notifier, through helpers.c: a driver was bound to `dev`; if it is hvc_xen,
+/// the takeover runs in the queue (the device lock is held here).
+///
+/// # Safety
+///
+/// Called by the driver core with a live device on the xen frontend bus.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_bus_event(action: c_ulong, dev: *mut c_void) {
+    let bound = u32::try_from(action) == Ok(bindings::bus_notifier_event_BUS_NOTIFY_BOUND_DRIVER);
+    let queue = QUEUE.load(Ordering::Acquire);
+    if !bound || queue.is_null() {
+        return;
+    }
+    let Some(dev) = NonNull::new(dev.cast()) else {
+        return;
+    };
+    // SAFETY: The driver core passes a live device on the bus we watch.
+    let dev = unsafe { DeviceRef::get(dev) };
+    // SAFETY: `QUEUE` is non-null only while `BusWatch` owns the queue, and its drop
+    // unregisters this notifier (waiting for running calls) before it clears `QUEUE`.
+    let queue = unsafe { Queue::from_raw(queue) };
+    if queue.try_spawn(GFP_KERNEL, move || take_over(dev)).is_err() {
+        pr_err!("cannot queue a console takeover: out of memory\n");
+    }
+}
+
+/// Collects the devices bound to hvc_xen into a `KVec<DeviceRef>`.
+///
+/// # Safety
+///
+/// `found` must be the `KVec<DeviceRef>` passed to `bus_for_each_dev`.
+unsafe extern "C" fn collect_hvc_xen(dev: *mut bindings::device, found: *mut c_void) -> c_int {
+    let Some(dev) = NonNull::new(dev) else {
+        return 0;
+    };
+    // SAFETY: `bus_for_each_dev` holds the device for the duration of the call.
+    let dev = unsafe { DeviceRef::get(dev) };
+    if dev.driven_by(HVC_XEN) {
+        // SAFETY: The caller passes the vector, used by nothing else meanwhile.
+        let found = unsafe { &mut *found.cast::<KVec<DeviceRef>>() };
+        if found.push(dev, GFP_KERNEL).is_err() {
+            return ENOMEM.to_errno();
+        }
+    }
+    0
+}
+
+/// The bus watch: takes consoles over from hvc_xen at load and whenever hvc_xen binds
+/// one later. Dropping it stops the watch and waits for takeovers in progress.
+///
+/// # Invariants
+///
+/// `queue` is the takeover workqueue, published in `QUEUE` while the notifier is
+/// registered.
+pub(crate) struct BusWatch {
+    queue: NonNull<bindings::workqueue_struct>,
+}
+
+// SAFETY: The workqueue may be used and destroyed from any thread.
+unsafe impl Send for BusWatch {}
+// SAFETY: `BusWatch` has no methods that use `queue` through `&self`.
+unsafe impl Sync for BusWatch {}
+
+impl BusWatch {
+    /// Takes over the channels hvc_xen holds now, then watches the bus; `None` when
+    /// the `takeover` parameter is off.
+    pub(crate) fn new() -> Result<Option<Self>> {
+        if !enabled() {
+            pr_info!("takeover from hvc_xen is off (takeover=0)\n");
+            return Ok(None);
+        }
+        // SAFETY: Called once per module instance, before the notifier or a scan can
+        // take the lock.
+        unsafe { SERIAL.init() };
+        // SAFETY: Allocates a workqueue; no preconditions.
+        let queue = NonNull::new(unsafe { xen_channel_alloc_takeover_wq() }).ok_or(ENOMEM)?;
+        // INVARIANT: Published before the notifier can run.
+        QUEUE.store(queue.as_ptr(), Ordering::Release);
+        let watch = Self { queue };
+        // SAFETY: The driver is registered (the module initialiser registers it
+        // first), so its bus is set.
+        to_result(unsafe { xen_channel_watch_bus() })?;
+        for dev in hvc_xen_consoles()? {
+            take_over(dev);
+        }
+        Ok(Some(watch))
+    }
+}
+
+/// The consoles bound to hvc_xen now.
+fn hvc_xen_consoles() -> Result<KVec<DeviceRef>> {
+    let mut found = KVec::<DeviceRef>::new();
+    // SAFETY: The driver is registered, so it and its bus are live.
+    let bus = unsafe { (*xen_channel_driver_core().cast::<bindings::device_driver>()).bus };
+    // SAFETY: `bus` is live; `collect_hvc_xen` gets `found`, as it requires.
+    to_result(unsafe {
+        bindings::bus_for_each_dev(
+            bus,
+            core::ptr::null_mut(),
+            (&raw mut found).cast(),
+            Some(collect_hvc_xen),
+        )
+    })?;
+    Ok(found)
+}
+
+impl Drop for BusWatch {
+    fn drop(&mut self) {
+        // SAFETY: Unregistering waits for running notifier calls; it is harmless if
+        // `new` failed to register.
+        unsafe { xen_channel_unwatch_bus() };
+        QUEUE.store(core::ptr::null_mut(), Ordering::Release);
+        // SAFETY: By the type invariant `queue` is ours; destroying it runs the
+        // takeovers still queued first.
+        unsafe { bindings::destroy_workqueue(self.queue.as_ptr()) };
+    }
+}
