@@ -10,8 +10,14 @@
 //!
 //! A link can end and start again on the same channel (backend closed and reset,
 //! domain restored). Bytes still in the old ring are kept: unread `in` bytes in
-//! [`Rx::saved`], for readers; accepted but unconsumed `out` bytes in [`Tx::saved`],
-//! replayed into the next ring. Nothing accepted is dropped, nothing is repeated.
+//! [`Saved::unread`], for readers; accepted but unconsumed `out` bytes in
+//! [`Saved::unsent`], replayed into the next ring. Nothing accepted is dropped,
+//! nothing is repeated.
+//!
+//! Locks: `rx` and `tx` only make readers and writers take turns, and are held
+//! while copying to or from user space. The ring and the saved bytes are under
+//! `ring_lock`, which is never held across a user copy, so ending a link from the
+//! xenbus thread never waits for a page fault in some process.
 
 use crate::ring::{self, CorruptIndices, Index, SharedRing};
 use crate::state::XenbusState;
@@ -40,23 +46,28 @@ extern "C" {
     fn xen_channel_waitq_init(wq: *mut bindings::wait_queue_head);
 }
 
-/// The reading side, under the `rx` lock.
-struct Rx {
-    /// Bounce buffer between the ring and user space.
-    bounce: [u8; ring::IN_SIZE as usize],
-    /// Unread bytes of rings torn down, delivered before the current ring's.
-    saved: KVec<u8>,
-    /// How much of `saved` was already read.
-    saved_pos: usize,
+/// A bounce buffer between the ring and user space, owned by whoever holds the `rx`
+/// (`in` sized) or `tx` (`out` sized) lock.
+struct Bounce(KVec<u8>);
+
+impl Bounce {
+    fn new(len: u32) -> Result<Self> {
+        Ok(Self(KVec::from_elem(0, len as usize, GFP_KERNEL)?))
+    }
 }
 
-/// The writing side, under the `tx` lock.
-struct Tx {
-    /// Bounce buffer between user space and the ring.
-    bounce: [u8; ring::OUT_SIZE as usize],
+/// What outlives a ring, and what a reader has taken from it, under `ring_lock`.
+struct Saved {
+    /// Unread bytes of rings torn down, delivered before the current ring's.
+    unread: KVec<u8>,
+    /// How much of `unread` was already read.
+    unread_pos: usize,
+    /// Bytes a reader peeked from the ring and is copying out, not yet consumed.
+    /// Ending the link leaves them to that reader and sets this to 0.
+    in_transit: usize,
     /// Accepted bytes the last backend did not consume, for the next ring.
-    saved: [u8; ring::OUT_SIZE as usize],
-    saved_len: usize,
+    unsent: KBox<[u8; ring::OUT_SIZE as usize]>,
+    unsent_len: usize,
 }
 
 /// Counters shown in sysfs.
@@ -78,10 +89,11 @@ pub(crate) struct Stats {
 ///
 /// # Invariants
 ///
-/// - `ring` is null or the address of `link`'s page. It is cleared, with `rx` and
-///   `tx` held, before the event channel is closed and the page torn down. So a
-///   reader or writer holding its lock, and the interrupt handler (which closing the
-///   event channel waits for), may use a non-null `ring` until they return.
+/// - `ring` is null or the address of `link`'s page. It is set and cleared with
+///   `ring_lock` held, and cleared before the event channel is closed and the page
+///   torn down. So code holding `ring_lock`, and the interrupt handler (which
+///   closing the event channel waits for), may use a non-null `ring` until they
+///   return.
 /// - `waitq` is an initialised wait queue head.
 /// - `misc` is registered between [`Channel::register`] and [`Channel::shut_down_node`].
 #[pin_data]
@@ -93,9 +105,11 @@ pub(crate) struct Channel {
     /// `fasync_struct` list for SIGIO, managed by `fasync_helper`.
     fasync: Opaque<*mut bindings::fasync_struct>,
     #[pin]
-    rx: Mutex<Rx>,
+    rx: Mutex<Bounce>,
     #[pin]
-    tx: Mutex<Tx>,
+    tx: Mutex<Bounce>,
+    #[pin]
+    ring_lock: Mutex<Saved>,
     #[pin]
     link: Mutex<Option<Link>>,
     ring: AtomicPtr<u8>,
@@ -134,21 +148,25 @@ impl Channel {
         let name = CString::try_from(CStr::from_bytes_with_nul(&bytes).map_err(|_| EINVAL)?)?;
         let misc_name = CString::try_from_fmt(fmt!("xen-channel-{devid}"))?;
         let node_path = CString::try_from_fmt(fmt!("xen-channel/{}", name.to_str()?))?;
+        let (rx_bounce, tx_bounce) = (Bounce::new(ring::IN_SIZE)?, Bounce::new(ring::OUT_SIZE)?);
+        let unsent: KBox<[u8; ring::OUT_SIZE as usize]> = KBox::init(
+            pin_init::zeroed::<[u8; ring::OUT_SIZE as usize]>(),
+            GFP_KERNEL,
+        )?;
         Arc::pin_init(
             try_pin_init!(Self {
                 misc: Opaque::zeroed(),
                 // SAFETY: `slot` is valid for writing an uninitialised wait queue head.
                 waitq <- Opaque::ffi_init(|slot| unsafe { xen_channel_waitq_init(slot) }),
                 fasync: Opaque::new(core::ptr::null_mut()),
-                rx <- new_mutex!(Rx {
-                    bounce: [0; ring::IN_SIZE as usize],
-                    saved: KVec::new(),
-                    saved_pos: 0,
-                }),
-                tx <- new_mutex!(Tx {
-                    bounce: [0; ring::OUT_SIZE as usize],
-                    saved: [0; ring::OUT_SIZE as usize],
-                    saved_len: 0,
+                rx <- new_mutex!(rx_bounce),
+                tx <- new_mutex!(tx_bounce),
+                ring_lock <- new_mutex!(Saved {
+                    unread: KVec::new(),
+                    unread_pos: 0,
+                    in_transit: 0,
+                    unsent,
+                    unsent_len: 0,
                 }),
                 link <- new_mutex!(None),
                 ring: AtomicPtr::new(core::ptr::null_mut()),
@@ -324,10 +342,21 @@ impl Channel {
         self.opened.store(false, Ordering::Release);
     }
 
-    fn ring(&self) -> Option<PageRing> {
+    /// The live ring; `_held` proves `ring_lock` is held.
+    fn ring(&self, _held: &Saved) -> Option<PageRing> {
+        // SAFETY: `ring_lock` is held, as the type invariants require.
+        unsafe { self.ring_unlocked() }
+    }
+
+    /// The live ring, without the lock.
+    ///
+    /// # Safety
+    ///
+    /// Only for the interrupt handler, which closing the event channel waits for.
+    unsafe fn ring_unlocked(&self) -> Option<PageRing> {
         let base = self.ring.load(Ordering::Acquire);
-        // INVARIANT: non-null only while the page is live; callers hold `rx` or `tx`
-        // or run in the interrupt handler (see the type invariants).
+        // INVARIANT: non-null only while the page is live; the caller holds
+        // `ring_lock` or is the interrupt handler (see the type invariants).
         (!base.is_null()).then_some(PageRing { base })
     }
 
@@ -366,7 +395,8 @@ impl Channel {
     /// Records backend progress seen by an event: whether `in_prod` and `out_cons`
     /// moved. Neither moving makes the event spurious.
     fn note_progress(&self) -> (bool, bool) {
-        let Some(ring) = self.ring() else {
+        // SAFETY: Only called from the interrupt handler.
+        let Some(ring) = (unsafe { self.ring_unlocked() }) else {
             return (false, false);
         };
         let in_prod = ring.load_index(Index::InProd);

@@ -4,7 +4,7 @@
 //! the ring's contents saved, so that a new link carries on where the old one
 //! stopped.
 
-use super::{irq_handler, Channel, Rx, Tx};
+use super::{irq_handler, Channel, Saved};
 use crate::ring::{self, Index, SharedRing};
 use crate::state::XenbusState;
 use crate::xen::{EventChannel, SharedPage, XenbusDevice};
@@ -95,16 +95,17 @@ impl Channel {
         };
         let (gref, port) = (page.gref(), events.port());
         {
-            let mut tx = self.tx.lock();
-            // INVARIANT: `page` is granted and becomes `link` below, with the locks
+            let mut saved = self.ring_lock.lock();
+            // INVARIANT: `page` is granted and becomes `link` below, with the lock
             // released only after.
             let fresh = PageRing {
                 base: page.as_ptr(),
             };
-            let saved_len = tx.saved_len;
-            // A fresh ring is empty and as large as `saved`: everything fits.
-            let _ = ring::write(&fresh, &tx.saved[..saved_len]);
-            tx.saved_len = 0;
+            let unsent_len = saved.unsent_len;
+            // A fresh ring is empty and as large as `unsent`: everything fits.
+            let _ = ring::write(&fresh, &saved.unsent[..unsent_len]);
+            saved.unsent_len = 0;
+            saved.in_transit = 0;
             self.port.store(port, Ordering::Relaxed);
             self.seen_in_prod.store(0, Ordering::Relaxed);
             self.seen_out_cons.store(0, Ordering::Relaxed);
@@ -119,12 +120,11 @@ impl Channel {
     /// is freed.
     pub(crate) fn release_link(&self) {
         {
-            let mut rx = self.rx.lock();
-            let mut tx = self.tx.lock();
-            if let Some(ring) = self.ring() {
-                self.save_ring(&ring, &mut rx, &mut tx);
+            let mut saved = self.ring_lock.lock();
+            if let Some(ring) = self.ring(&saved) {
+                self.save_ring(&ring, &mut saved);
             }
-            // INVARIANT: cleared with both locks held: no reader or writer is in the ring.
+            // INVARIANT: cleared with `ring_lock` held: nobody else is in the ring.
             self.ring.store(core::ptr::null_mut(), Ordering::Release);
         }
         if let Some(link) = self.link.lock().take() {
@@ -132,35 +132,40 @@ impl Channel {
             link.page.teardown();
         }
     }
-    fn save_ring(&self, ring: &PageRing, rx: &mut Rx, tx: &mut Tx) {
+    /// Saves what is still in `ring`: unread bytes but those a reader is copying out
+    /// (`in_transit`, left to that reader), and unconsumed `out` bytes.
+    fn save_ring(&self, ring: &PageRing, saved: &mut Saved) {
         let mut unread = [0u8; ring::IN_SIZE as usize];
+        let in_transit = core::mem::take(&mut saved.in_transit);
         match ring::peek(ring, &mut unread) {
-            Ok(n) if rx.saved.len() + n > MAX_SAVED => {
+            Ok(n) if n <= in_transit => {}
+            Ok(n) if saved.unread.len() + (n - in_transit) > MAX_SAVED => {
                 pr_err!(
-                    "channel {}: {n} unread bytes dropped: {} already wait for a reader\n",
+                    "channel {}: {} unread bytes dropped: {} already wait for a reader\n",
                     self.display_name(),
-                    rx.saved.len()
+                    n - in_transit,
+                    saved.unread.len()
                 );
             }
-            Ok(n) if n > 0 => {
-                if rx
-                    .saved
-                    .extend_from_slice(&unread[..n], GFP_KERNEL)
+            Ok(n) => {
+                if saved
+                    .unread
+                    .extend_from_slice(&unread[in_transit..n], GFP_KERNEL)
                     .is_err()
                 {
                     pr_err!(
-                        "channel {}: out of memory: {n} unread bytes lost\n",
-                        self.display_name()
+                        "channel {}: out of memory: {} unread bytes lost\n",
+                        self.display_name(),
+                        n - in_transit
                     );
                 }
             }
-            Ok(_) => {}
             Err(bad) => {
                 self.corrupt(bad);
             }
         }
-        match ring::unconsumed_out(ring, &mut tx.saved) {
-            Ok(n) => tx.saved_len = n,
+        match ring::unconsumed_out(ring, &mut saved.unsent) {
+            Ok(n) => saved.unsent_len = n,
             Err(bad) => {
                 self.corrupt(bad);
             }
