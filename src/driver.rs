@@ -215,8 +215,11 @@ unsafe extern "C" fn xen_channel_otherend_changed(raw: *mut RawXenbusDevice, sta
 }
 
 /// xenbus `resume`, through helpers.c: after a restore or migration the old backend
-/// is gone and xenbus has reset the frontend to Initialising; the bytes still in
-/// the old ring are saved and the channel publishes a new ring.
+/// is gone and xenbus has reset the frontend to Initialising. The bytes still in the
+/// old ring are saved and the old ring is ended; the new ring is published from
+/// `otherend_changed` once the new backend is in InitWait (xenbus watches the backend
+/// again right after this returns), as after probe: writing xenstore from here
+/// would race xenbus's check for a state reset, which unregisters the device.
 ///
 /// # Safety
 ///
@@ -232,10 +235,8 @@ unsafe extern "C" fn xen_channel_resume(raw: *mut RawXenbusDevice) -> c_int {
     // Not a hang-up: readers and writers wait for the new backend.
     channel.backend_paused();
     channel.note_backend_state(XenbusState::Unknown);
+    channel.release_link();
     // xenbus has reset the device to Initialising, as the restored xenstore says.
     channel.assume_state(XenbusState::Initialising);
-    match Arc::from(channel).publish(&dev) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    0
 }
