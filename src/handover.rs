@@ -49,8 +49,9 @@ pub fn backend_released(backend: XenbusState) -> bool {
     matches!(backend, XenbusState::Closed | XenbusState::Unknown)
 }
 
-/// Parses the `ring-ref` hvc_xen published (`"%d"`), refusing anything else.
-pub fn parse_grant_ref(value: &[u8]) -> Option<u32> {
+/// Parses a number as xenstore holds it (a `ring-ref` hvc_xen published with `"%d"`,
+/// a console devid): plain decimal digits that fit a `u32`, nothing else.
+pub fn parse_decimal(value: &[u8]) -> Option<u32> {
     if value.is_empty() || value.len() > 10 || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }

@@ -108,6 +108,15 @@ bool xen_channel_dev_driven_by(struct device *dev, const char *name)
 	return driven;
 }
 
+/* Whether the frontend bus has a device called @name (bus_find_device_by_name is inline). */
+bool xen_channel_bus_has(const char *name)
+{
+	struct device *dev = bus_find_device_by_name(xen_channel_driver.driver.bus, NULL, name);
+
+	put_device(dev);
+	return dev;
+}
+
 /* Every device on the xen frontend bus is a struct xenbus_device. */
 struct xenbus_device *xen_channel_to_xenbus_device(struct device *dev)
 {

@@ -30,6 +30,7 @@ int xen_channel_watch_bus(void);
 void xen_channel_unwatch_bus(void);
 struct workqueue_struct *xen_channel_alloc_takeover_wq(void);
 bool xen_channel_dev_driven_by(struct device *dev, const char *name);
+bool xen_channel_bus_has(const char *name);
 struct xenbus_device *xen_channel_to_xenbus_device(struct device *dev);
 
 /* Defined in Rust, called from helpers.c. */

@@ -25,11 +25,12 @@
 
 use crate::handover::{self, Verdict};
 use crate::state::XenbusState;
-use crate::xen::{self, RawXenbusDevice, XenbusDevice};
+use crate::xen::{self, store, RawXenbusDevice, XenbusDevice};
 use crate::{claims, driver};
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::str::CString;
 use kernel::{
     bindings,
     error::to_result,
@@ -60,6 +61,7 @@ extern "C" {
     fn xen_channel_alloc_takeover_wq() -> *mut bindings::workqueue_struct;
     fn xen_channel_dev_driven_by(dev: *mut c_void, name: *const c_char) -> bool;
     fn xen_channel_to_xenbus_device(dev: *mut c_void) -> *mut RawXenbusDevice;
+    fn xen_channel_bus_has(name: *const c_char) -> bool;
 }
 
 global_lock! {
@@ -152,7 +154,7 @@ fn release_from_hvc_xen(
         .read_node(c"ring-ref")
         .ok()
         .flatten()
-        .and_then(|v| handover::parse_grant_ref(&v))
+        .and_then(|v| handover::parse_decimal(&v))
         .ok_or("no valid ring-ref")?;
     // The backend's unmap can complete well after it reports Closed (seen: more
     // than 3 s for QEMU under load): retry with backoff, 100 ms to 6.4 s apart.
@@ -312,8 +314,84 @@ impl BusWatch {
         for dev in hvc_xen_consoles()? {
             take_over(dev);
         }
+        rescue_lost_consoles();
         Ok(Some(watch))
     }
+}
+
+/// Waits until the xenbus end at `dir` is in a state `done` accepts; false on time-out.
+fn wait_for_state(dir: &CStr, done: fn(XenbusState) -> bool) -> bool {
+    for _ in 0..BACKEND_WAIT_STEPS {
+        if done(store::state_at(dir)) {
+            return true;
+        }
+        fsleep(Delta::from_millis(10));
+    }
+    false
+}
+
+/// Puts back on the bus the channels hvc_xen lost at boot.
+///
+/// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
+/// may see a "state reset", unregister the console and not probe it again, its
+/// state being no longer Initialising (seen in the lab in 2 boots of 7). The
+/// console is then on no bus, and QEMU may still map the ring hvc_xen freed. Closing
+/// the backend makes QEMU unmap it; the frontend back in Initialising makes xenbus
+/// probe the console again, hvc_xen binds it, and the takeover follows.
+fn rescue_lost_consoles() {
+    let _serial = SERIAL.lock();
+    let Ok(entries) = store::directory(c"device/console") else {
+        return;
+    };
+    for devid in entries.iter().filter_map(|e| handover::parse_decimal(e)) {
+        if devid == 0 {
+            continue;
+        }
+        if let Err(why) = rescue(devid) {
+            pr_err!("console {devid}: lost by hvc_xen and not rescued: {why}\n");
+        }
+    }
+}
+
+/// Resets console `devid` if it is a channel with no device on the bus.
+fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
+    const NO_MEMORY: &str = "out of memory";
+    let bus_name = CString::try_from_fmt(fmt!("console-{devid}")).map_err(|_| NO_MEMORY)?;
+    // SAFETY: The driver is registered, so its bus is set; the name is NUL-terminated.
+    if unsafe { xen_channel_bus_has(bus_name.as_char_ptr()) } {
+        return Ok(());
+    }
+    let dir = CString::try_from_fmt(fmt!("device/console/{devid}")).map_err(|_| NO_MEMORY)?;
+    let name = store::read(&dir, c"name").map_err(|_| "cannot read its name")?;
+    if handover::decide(name.as_deref(), claims::holder) != Verdict::TakeOver
+        || store::state_at(&dir) == XenbusState::Initialising
+    {
+        // Not a channel we expose, or xenbus probes it anyway.
+        return Ok(());
+    }
+    let mut backend = store::read(&dir, c"backend")
+        .ok()
+        .flatten()
+        .ok_or("no backend node")?;
+    backend.push(0, GFP_KERNEL).map_err(|_| NO_MEMORY)?;
+    let backend = CStr::from_bytes_with_nul(&backend).map_err(|_| "bad backend node")?;
+    pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
+    store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
+    if !wait_for_state(backend, |s| {
+        matches!(
+            s,
+            XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown
+        )
+    }) {
+        return Err("the backend did not close within 10 s");
+    }
+    store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
+    if !wait_for_state(backend, handover::backend_released) {
+        return Err("the backend did not close within 10 s");
+    }
+    store::remove(&dir, c"ring-ref");
+    store::remove(&dir, c"port");
+    store::write_state(&dir, XenbusState::Initialising).map_err(|_| "cannot write its state")
 }
 
 /// The consoles bound to hvc_xen now.

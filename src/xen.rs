@@ -56,6 +56,12 @@ extern "C" {
         len: *mut c_uint,
     ) -> *mut c_void;
     fn xenbus_rm(t: Transaction, dir: *const c_char, node: *const c_char) -> c_int;
+    fn xenbus_directory(
+        t: Transaction,
+        dir: *const c_char,
+        node: *const c_char,
+        num: *mut c_uint,
+    ) -> *mut *mut c_char;
     fn xenbus_transaction_start(t: *mut Transaction) -> c_int;
     fn xenbus_transaction_end(t: Transaction, abort: bool) -> c_int;
     fn xenbus_printf(
@@ -147,30 +153,7 @@ impl XenbusDevice {
 
     /// Reads the frontend node `node`; `Ok(None)` if it does not exist.
     pub(crate) fn read_node(&self, node: &CStr) -> Result<Option<KVec<u8>>> {
-        let mut len: c_uint = 0;
-        // SAFETY: `nodename` and `node` are NUL-terminated; `len` is writable.
-        let ptr = unsafe {
-            xenbus_read(
-                XBT_NIL,
-                self.nodename().as_char_ptr(),
-                node.as_char_ptr(),
-                &mut len,
-            )
-        };
-        let ptr = match from_err_ptr(ptr) {
-            Ok(ptr) => ptr.cast::<u8>(),
-            Err(e) if e == ENOENT => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        // SAFETY: On success xenbus_read returns a kmalloc'd buffer of `len` bytes
-        // (plus a NUL) that we own.
-        let bytes = unsafe { core::slice::from_raw_parts(ptr, len as usize) };
-        let mut value = KVec::new();
-        let copied = value.extend_from_slice(bytes, GFP_KERNEL);
-        // SAFETY: `ptr` was allocated by kmalloc in xenbus_read and is not used again.
-        unsafe { bindings::kfree(ptr.cast()) };
-        copied?;
-        Ok(Some(value))
+        store::read(self.nodename(), node)
     }
 
     /// Removes the frontend node `node`, if it exists.
@@ -389,4 +372,86 @@ pub(crate) unsafe fn end_grant(gref: u32) -> bool {
     // SAFETY: The caller vouches for `gref`; the call only clears its grant entry if
     // no mapping is in progress, and reports whether it did.
     unsafe { gnttab_end_foreign_access_ref(gref) != 0 }
+}
+
+/// xenstore access by path, for consoles that have no device on the bus.
+pub(crate) mod store {
+    use super::*;
+
+    /// Reads `dir/node`; `Ok(None)` if it does not exist.
+    pub(crate) fn read(dir: &CStr, node: &CStr) -> Result<Option<KVec<u8>>> {
+        let mut len: c_uint = 0;
+        // SAFETY: `dir` and `node` are NUL-terminated; `len` is writable.
+        let ptr = unsafe { xenbus_read(XBT_NIL, dir.as_char_ptr(), node.as_char_ptr(), &mut len) };
+        let ptr = match from_err_ptr(ptr) {
+            Ok(ptr) => ptr.cast::<u8>(),
+            Err(e) if e == ENOENT => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // SAFETY: On success xenbus_read returns a kmalloc'd buffer of `len` bytes
+        // (plus a NUL) that we own.
+        let bytes = unsafe { core::slice::from_raw_parts(ptr, len as usize) };
+        let mut value = KVec::new();
+        let copied = value.extend_from_slice(bytes, GFP_KERNEL);
+        // SAFETY: `ptr` was allocated by kmalloc in xenbus_read and is not used again.
+        unsafe { bindings::kfree(ptr.cast()) };
+        copied?;
+        Ok(Some(value))
+    }
+
+    /// The entries of directory `dir`.
+    pub(crate) fn directory(dir: &CStr) -> Result<KVec<KVec<u8>>> {
+        let mut num: c_uint = 0;
+        // SAFETY: `dir` and the empty node are NUL-terminated; `num` is writable.
+        let list =
+            unsafe { xenbus_directory(XBT_NIL, dir.as_char_ptr(), c"".as_char_ptr(), &mut num) };
+        let list = from_err_ptr(list)?;
+        let mut entries = KVec::new();
+        let mut copied = Ok(());
+        for i in 0..num as usize {
+            // SAFETY: xenbus_directory returns `num` NUL-terminated strings, in the
+            // one kmalloc'd block that `list` points to.
+            let entry = unsafe { CStr::from_char_ptr(*list.add(i)) };
+            let mut name = KVec::new();
+            copied = name
+                .extend_from_slice(entry.to_bytes(), GFP_KERNEL)
+                .and_then(|()| entries.push(name, GFP_KERNEL));
+            if copied.is_err() {
+                break;
+            }
+        }
+        // SAFETY: The block was allocated by kmalloc in xenbus_directory and is not
+        // used again.
+        unsafe { bindings::kfree(list.cast()) };
+        copied?;
+        Ok(entries)
+    }
+
+    /// Writes the xenbus state `state` to `dir/state`.
+    pub(crate) fn write_state(dir: &CStr, state: XenbusState) -> Result {
+        // SAFETY: The strings are NUL-terminated; the format matches the `c_uint`.
+        to_result(unsafe {
+            xenbus_printf(
+                XBT_NIL,
+                dir.as_char_ptr(),
+                c"state".as_char_ptr(),
+                c"%u".as_char_ptr(),
+                state.raw() as c_uint,
+            )
+        })
+    }
+
+    /// Removes `dir/node`, if it exists.
+    pub(crate) fn remove(dir: &CStr, node: &CStr) {
+        // SAFETY: The strings are NUL-terminated; a missing node is not an error here.
+        unsafe { xenbus_rm(XBT_NIL, dir.as_char_ptr(), node.as_char_ptr()) };
+    }
+
+    /// The state of the xenbus end whose directory is `dir`.
+    pub(crate) fn state_at(dir: &CStr) -> XenbusState {
+        // SAFETY: `dir` is NUL-terminated; without a device the call only reads.
+        XenbusState::from_raw(unsafe {
+            xenbus_read_driver_state(core::ptr::null(), dir.as_char_ptr())
+        })
+    }
 }

@@ -1,7 +1,7 @@
 //! Takeover decisions: which consoles leave hvc_xen, and when their grant may end.
 
 use proptest::prelude::*;
-use xen_channel_core::handover::{backend_released, decide, parse_grant_ref, Verdict};
+use xen_channel_core::handover::{backend_released, decide, parse_decimal, Verdict};
 use xen_channel_core::name::NameError;
 use xen_channel_core::state::XenbusState;
 
@@ -39,9 +39,9 @@ fn the_grant_may_end_only_once_the_backend_is_closed_or_gone() {
 }
 
 #[test]
-fn grant_refs_are_plain_decimal() {
-    assert_eq!(parse_grant_ref(b"8"), Some(8));
-    assert_eq!(parse_grant_ref(b"4294967295"), Some(u32::MAX));
+fn numbers_are_plain_decimal() {
+    assert_eq!(parse_decimal(b"8"), Some(8));
+    assert_eq!(parse_decimal(b"4294967295"), Some(u32::MAX));
     for bad in [
         &b""[..],
         b"4294967296",
@@ -51,14 +51,14 @@ fn grant_refs_are_plain_decimal() {
         b"8\n",
         b"99999999999",
     ] {
-        assert_eq!(parse_grant_ref(bad), None, "{bad:?}");
+        assert_eq!(parse_decimal(bad), None, "{bad:?}");
     }
 }
 
 proptest! {
     #[test]
     fn every_u32_round_trips(r: u32) {
-        prop_assert_eq!(parse_grant_ref(r.to_string().as_bytes()), Some(r));
+        prop_assert_eq!(parse_decimal(r.to_string().as_bytes()), Some(r));
     }
 
     #[test]
@@ -66,6 +66,6 @@ proptest! {
         let digits = !v.is_empty() && v.iter().all(u8::is_ascii_digit);
         let value = digits.then(|| std::str::from_utf8(&v).unwrap().parse::<u128>().unwrap());
         let expected = value.filter(|_| v.len() <= 10).and_then(|n| u32::try_from(n).ok());
-        prop_assert_eq!(parse_grant_ref(&v), expected);
+        prop_assert_eq!(parse_decimal(&v), expected);
     }
 }
