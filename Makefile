@@ -10,6 +10,9 @@
 #
 # KDIR defaults to the lab kernel tree when it is built, else to the running kernel's
 # build directory. With the lab tree, rustc is pinned to the toolchain that built it.
+# With a Debian kernel's headers (KDIR=/usr/src/linux-headers-<ABI>) the build runs in
+# the root scripts/debian-headers prepared for <ABI>: exactly the kernel's rustc, gcc
+# and bindgen, and the headers with the rust/ metadata Debian does not ship.
 
 LAB_VARIANT ?= hvc-off
 LAB_KDIR := $(shell scripts/build-kernel --print-dir $(LAB_VARIANT) 2>/dev/null)
@@ -20,29 +23,41 @@ endif
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 ifeq ($(KDIR),$(LAB_KDIR))
-export RUSTUP_TOOLCHAIN := $(shell . scripts/lib.sh && echo $$XC_RUST_VERSION)
+export RUSTUP_TOOLCHAIN := $(shell bash -c '. scripts/lib.sh && echo $$XC_RUST_VERSION')
 LLVM ?= -19
 endif
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) $(if $(LLVM),LLVM=$(LLVM))
+INSTALL_ARGS := $(KBUILD_ARGS)
+DEBIAN_RUN :=
+
+DEBIAN_KDIR := $(shell scripts/debian.d/kdir-abi '$(KDIR)' 2>/dev/null)
+ifeq ($(word 1,$(DEBIAN_KDIR)),missing)
+$(error $(KDIR) is a Debian kernel's headers without rust/ metadata: run scripts/debian-headers $(word 2,$(DEBIAN_KDIR)) first)
+endif
+ifeq ($(word 1,$(DEBIAN_KDIR)),run)
+KBUILD_ARGS := -C /usr/src/linux-headers-$(word 2,$(DEBIAN_KDIR)) M=$(CURDIR)
+INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
+DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
+endif
 
 .PHONY: all modules clippy install clean setup kernel demo check test-unit test-lab fmt-check
 
 all: modules
 
 modules:
-	$(MAKE) $(KBUILD_ARGS) modules
+	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) modules
 
 clippy:
-	$(MAKE) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
+	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
 
 UDEV_RULES_DIR ?= /lib/udev/rules.d
 
 install: modules
-	$(MAKE) $(KBUILD_ARGS) modules_install
+	$(MAKE) $(INSTALL_ARGS) modules_install
 	install -D -m 644 udev/60-xen-channel.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-xen-channel.rules
 
 clean:
-	$(MAKE) $(KBUILD_ARGS) clean
+	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) clean
 	rm -rf tests/core/target
 
 setup:
