@@ -311,10 +311,13 @@ impl BusWatch {
         // SAFETY: The driver is registered (the module initialiser registers it
         // first), so its bus is set.
         to_result(unsafe { xen_channel_watch_bus() })?;
+        // Rescue first: a console hvc_xen lost may still have its freed ring's
+        // grant mapped by QEMU, and hvc_xen may have reused that grant reference
+        // for another console's ring, whose takeover could then never end it.
+        rescue_lost_consoles();
         for dev in hvc_xen_consoles()? {
             take_over(dev);
         }
-        rescue_lost_consoles();
         Ok(Some(watch))
     }
 }
