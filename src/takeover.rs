@@ -156,9 +156,11 @@ fn release_from_hvc_xen(
         .flatten()
         .and_then(|v| handover::parse_decimal(&v))
         .ok_or("no valid ring-ref")?;
-    // The backend's unmap can complete well after it reports Closed (seen: more
-    // than 3 s for QEMU under load): retry with backoff, 100 ms to 6.4 s apart.
-    // Each failed try logs a "g.e. ... still in use" warning from the grant table.
+    // The backend may report Closed before its unmap is done, so retry with
+    // backoff, 100 ms to 6.4 s apart. A grant that stays mapped for all of it is
+    // most likely one hvc_xen reused while another console's backend still maps it
+    // (see `rescue_lost_consoles`). Each failed try logs a "g.e. ... still in use"
+    // warning from the grant table.
     let mut ended = false;
     for tries in 0..GRANT_END_TRIES {
         fsleep(Delta::from_millis(100 << tries));
