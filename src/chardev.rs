@@ -68,16 +68,30 @@ unsafe extern "C" fn xen_channel_misc_name(misc: *mut bindings::miscdevice) -> *
 }
 
 /// The numeric sysfs attributes, in the order of `enum xc_stat` in helpers.c.
-#[repr(u32)]
+#[derive(Clone, Copy)]
 enum Stat {
-    Devid = 0,
-    FrontendState = 1,
-    BackendState = 2,
-    RxBytes = 3,
-    TxBytes = 4,
-    Events = 5,
-    SpuriousEvents = 6,
-    Connects = 7,
+    Devid,
+    FrontendState,
+    BackendState,
+    RxBytes,
+    TxBytes,
+    Events,
+    SpuriousEvents,
+    Connects,
+}
+
+impl Stat {
+    /// Every attribute, indexed by its `enum xc_stat` value.
+    const ALL: [Stat; 8] = [
+        Stat::Devid,
+        Stat::FrontendState,
+        Stat::BackendState,
+        Stat::RxBytes,
+        Stat::TxBytes,
+        Stat::Events,
+        Stat::SpuriousEvents,
+        Stat::Connects,
+    ];
 }
 
 /// The numeric sysfs attributes, for `helpers.c`; `u64::MAX` for an unknown one.
@@ -91,16 +105,18 @@ unsafe extern "C" fn xen_channel_misc_stat(misc: *mut bindings::miscdevice, whic
     let channel = unsafe { Channel::from_misc(misc) };
     let stats = &channel.stats;
     let load = |counter: &core::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
-    match which {
-        w if w == Stat::Devid as u32 => channel.devid().into(),
-        w if w == Stat::FrontendState as u32 => channel.frontend_state().raw().into(),
-        w if w == Stat::BackendState as u32 => channel.backend_state().raw().into(),
-        w if w == Stat::RxBytes as u32 => load(&stats.rx_bytes),
-        w if w == Stat::TxBytes as u32 => load(&stats.tx_bytes),
-        w if w == Stat::Events as u32 => load(&stats.events),
-        w if w == Stat::SpuriousEvents as u32 => load(&stats.spurious_events),
-        w if w == Stat::Connects as u32 => load(&stats.connects),
-        _ => u64::MAX,
+    let Some(stat) = usize::try_from(which).ok().and_then(|i| Stat::ALL.get(i)) else {
+        return u64::MAX;
+    };
+    match stat {
+        Stat::Devid => channel.devid().into(),
+        Stat::FrontendState => channel.frontend_state().raw().into(),
+        Stat::BackendState => channel.backend_state().raw().into(),
+        Stat::RxBytes => load(&stats.rx_bytes),
+        Stat::TxBytes => load(&stats.tx_bytes),
+        Stat::Events => load(&stats.events),
+        Stat::SpuriousEvents => load(&stats.spurious_events),
+        Stat::Connects => load(&stats.connects),
     }
 }
 

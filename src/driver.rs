@@ -12,8 +12,9 @@
 //! "state reset" of the device, which then unregisters it.
 
 use crate::channel::Channel;
+use crate::handover::{backend_closing, parse_decimal};
 use crate::state::{on_backend_change, Action, XenbusState};
-use crate::xen::{RawXenbusDevice, XenbusDevice};
+use crate::xen::{self, RawXenbusDevice, XenbusDevice};
 use crate::{claims, name};
 use kernel::{
     bindings,
@@ -55,10 +56,7 @@ impl Drop for Registration {
 pub(crate) fn devid(dev: &XenbusDevice) -> Result<u32> {
     let node = dev.nodename().to_bytes();
     let last = node.rsplit(|&b| b == b'/').next().ok_or(EINVAL)?;
-    core::str::from_utf8(last)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or(EINVAL)
+    parse_decimal(last).ok_or(EINVAL)
 }
 
 /// The channel of a bound device, if probe has stored one.
@@ -144,11 +142,8 @@ fn close_backend(channel: &Channel, dev: &XenbusDevice) {
     if channel.frontend_state() != XenbusState::Closed {
         let _ = channel.switch_state(dev, XenbusState::Closing);
     }
-    for _ in 0..CLOSE_WAIT_STEPS {
-        match dev.backend_state() {
-            XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown => return,
-            _ => kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10)),
-        }
+    if xen::wait_for_state(CLOSE_WAIT_STEPS, || dev.backend_state(), backend_closing) {
+        return;
     }
     pr_warn!(
         "channel {}: backend did not close; ending the grant anyway\n",

@@ -40,6 +40,15 @@ pub fn decide(name: Option<&[u8]>, holder: impl FnOnce(&[u8]) -> Option<u32>) ->
     }
 }
 
+/// Whether the backend has stopped using the ring: QEMU unmaps it before it reports
+/// Closing, and a backend whose state node is gone (Unknown) has no device any more.
+pub fn backend_closing(backend: XenbusState) -> bool {
+    matches!(
+        backend,
+        XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown
+    )
+}
+
 /// Whether the backend has let go of the ring, so that its grant can be ended.
 ///
 /// QEMU unmaps the ring before it reports Closing, but it only accepts a reset from

@@ -129,17 +129,6 @@ pub(crate) fn enabled() -> bool {
     unsafe { xen_channel_takeover_enabled() }
 }
 
-/// Polls the backend state until `done` holds for it; false on time-out.
-fn wait_for_backend(dev: &XenbusDevice, done: fn(XenbusState) -> bool) -> bool {
-    for _ in 0..BACKEND_WAIT_STEPS {
-        if done(dev.backend_state_from_store()) {
-            return true;
-        }
-        fsleep(Delta::from_millis(10));
-    }
-    false
-}
-
 /// Closes the console under hvc_xen, ends its grant and unbinds hvc_xen.
 fn release_from_hvc_xen(
     dev: &DeviceRef,
@@ -147,7 +136,11 @@ fn release_from_hvc_xen(
 ) -> core::result::Result<(), &'static str> {
     xdev.switch_state(XenbusState::Closing)
         .map_err(|_| "cannot write the frontend state")?;
-    if !wait_for_backend(xdev, handover::backend_released) {
+    if !xen::wait_for_state(
+        BACKEND_WAIT_STEPS,
+        || xdev.backend_state_from_store(),
+        handover::backend_released,
+    ) {
         return Err("the backend did not close within 10 s");
     }
     let gref = xdev
@@ -324,17 +317,6 @@ impl BusWatch {
     }
 }
 
-/// Waits until the xenbus end at `dir` is in a state `done` accepts; false on time-out.
-fn wait_for_state(dir: &CStr, done: fn(XenbusState) -> bool) -> bool {
-    for _ in 0..BACKEND_WAIT_STEPS {
-        if done(store::state_at(dir)) {
-            return true;
-        }
-        fsleep(Delta::from_millis(10));
-    }
-    false
-}
-
 /// Puts back on the bus the channels hvc_xen lost at boot.
 ///
 /// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
@@ -374,24 +356,21 @@ fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
         // Not a channel we expose, or xenbus probes it anyway.
         return Ok(());
     }
-    let mut backend = store::read(&dir, c"backend")
-        .ok()
-        .flatten()
+    let backend = store::read_path(&dir, c"backend")
+        .map_err(|_| "bad backend node")?
         .ok_or("no backend node")?;
-    backend.push(0, GFP_KERNEL).map_err(|_| NO_MEMORY)?;
-    let backend = CStr::from_bytes_with_nul(&backend).map_err(|_| "bad backend node")?;
+    let backend_state = || store::state_at(&backend);
     pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
     store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
-    if !wait_for_state(backend, |s| {
-        matches!(
-            s,
-            XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown
-        )
-    }) {
+    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, handover::backend_closing) {
         return Err("the backend did not close within 10 s");
     }
     store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
-    if !wait_for_state(backend, handover::backend_released) {
+    if !xen::wait_for_state(
+        BACKEND_WAIT_STEPS,
+        backend_state,
+        handover::backend_released,
+    ) {
         return Err("the backend did not close within 10 s");
     }
     store::remove(&dir, c"ring-ref");

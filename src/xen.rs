@@ -15,7 +15,7 @@ use kernel::{
     error::{from_err_ptr, to_result},
     ffi::{c_char, c_int, c_uint, c_ulong},
     prelude::*,
-    str::{CStr, CStrExt},
+    str::{CStr, CStrExt, CString},
 };
 
 /// `struct xenbus_device`, only ever behind a pointer.
@@ -158,9 +158,7 @@ impl XenbusDevice {
 
     /// Removes the frontend node `node`, if it exists.
     pub(crate) fn remove_node(&self, node: &CStr) {
-        // SAFETY: `nodename` and `node` are NUL-terminated. A missing node is not an
-        // error worth reporting here.
-        unsafe { xenbus_rm(XBT_NIL, self.nodename().as_char_ptr(), node.as_char_ptr()) };
+        store::remove(self.nodename(), node);
     }
 
     /// Publishes `ring-ref` and `port` in one transaction, retrying on -EAGAIN.
@@ -215,13 +213,7 @@ impl XenbusDevice {
     /// Reads the backend's `state` node through the frontend's `backend` node, which
     /// works whether or not a driver is bound (xenbus frees `otherend` on unbind).
     pub(crate) fn backend_state_from_store(&self) -> XenbusState {
-        let Ok(Some(mut dir)) = self.read_node(c"backend") else {
-            return XenbusState::Unknown;
-        };
-        if dir.push(0, GFP_KERNEL).is_err() {
-            return XenbusState::Unknown;
-        }
-        let Ok(dir) = CStr::from_bytes_with_nul(&dir) else {
+        let Ok(Some(dir)) = store::read_path(self.nodename(), c"backend") else {
             return XenbusState::Unknown;
         };
         // SAFETY: The device is live; `dir` is NUL-terminated.
@@ -360,6 +352,23 @@ pub(crate) fn irq_eoi(irq: c_int, spurious: bool) {
     unsafe { xen_irq_lateeoi(irq as c_uint, if spurious { EOI_SPURIOUS } else { 0 }) };
 }
 
+/// Polls `read` every 10 ms, at most `steps` times, until `done` accepts the state it
+/// returns; false on time-out. For waits on a backend that the otherend watch does
+/// not report: in `remove` (the watch is gone) or for a console of another driver.
+pub(crate) fn wait_for_state(
+    steps: u32,
+    read: impl Fn() -> XenbusState,
+    done: impl Fn(XenbusState) -> bool,
+) -> bool {
+    for _ in 0..steps {
+        if done(read()) {
+            return true;
+        }
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+    }
+    false
+}
+
 /// Ends the grant `gref` unless the backend still maps it; true if it is ended.
 ///
 /// Used on a ring granted by hvc_xen, which never ends its grant itself: once this
@@ -397,6 +406,16 @@ pub(crate) mod store {
         unsafe { bindings::kfree(ptr.cast()) };
         copied?;
         Ok(Some(value))
+    }
+
+    /// Reads `dir/node` as the path of another directory (a `backend` node).
+    pub(crate) fn read_path(dir: &CStr, node: &CStr) -> Result<Option<CString>> {
+        let Some(mut path) = read(dir, node)? else {
+            return Ok(None);
+        };
+        path.push(0, GFP_KERNEL)?;
+        let path = CStr::from_bytes_with_nul(&path).map_err(|_| EINVAL)?;
+        Ok(Some(CString::try_from(path)?))
     }
 
     /// The entries of directory `dir`.

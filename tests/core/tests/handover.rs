@@ -1,7 +1,9 @@
 //! Takeover decisions: which consoles leave hvc_xen, and when their grant may end.
 
 use proptest::prelude::*;
-use xen_channel_core::handover::{backend_released, decide, parse_decimal, Verdict};
+use xen_channel_core::handover::{
+    backend_closing, backend_released, decide, parse_decimal, Verdict,
+};
 use xen_channel_core::name::NameError;
 use xen_channel_core::state::XenbusState;
 
@@ -28,6 +30,17 @@ fn only_valid_unclaimed_names_are_taken_over() {
         decide(Some(b"dup"), |n| (n == b"dup").then_some(3)),
         Verdict::Duplicate(3)
     );
+}
+
+#[test]
+fn a_backend_stops_using_the_ring_from_closing_on() {
+    for state in XenbusState::ALL {
+        let expected = matches!(
+            state,
+            XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown
+        );
+        assert_eq!(backend_closing(state), expected, "{state:?}");
+    }
 }
 
 #[test]
