@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest half of tests/lab/semantics: exercises the file semantics of
- * /dev/xen-channel/NAME against a dom0 peer (semantics-dom0.py) that follows the
- * same script over the channel's socket. Prints "ok <check>" or "FAIL <check>: why"
- * per check and exits non-zero if any check failed.
+ * /dev/xen-channel/NAME against a dom0 peer (dom0.py) that follows the same
+ * script over the channel's socket, with handshakes over a control channel
+ * wherever the outcome could depend on timing between the two. Prints one KTAP
+ * line per check and exits non-zero if any check failed.
  *
  * usage: xc-semantics DEVICE XENBUS-DEVICE CONTROL-DEVICE CONTROL-XENBUS-DEVICE
  *   e.g. /dev/xen-channel/sem console-2 /dev/xen-channel/ctl console-1
@@ -22,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+static int failures, checks;
 /* SIGIO (as SIGRTMIN, with siginfo) bands seen since the last reset. */
 static volatile sig_atomic_t sigio_bands;
 
@@ -30,11 +31,12 @@ static void check(int ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
+	checks++;
 	if (ok) {
-		printf("ok %s\n", name);
+		printf("ok %d %s\n", checks, name);
 	} else {
 		failures++;
-		printf("FAIL %s: ", name);
+		printf("not ok %d %s # ", checks, name);
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
 		va_end(ap);
@@ -84,7 +86,7 @@ static void write_all(int fd, const char *s)
 			continue;
 		}
 		if (n <= 0) {
-			printf("FAIL write: %s\n", strerror(errno));
+			printf("Bail out! write: %s\n", strerror(errno));
 			exit(2);
 		}
 		done += n;
@@ -172,12 +174,13 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("KTAP version 1\n");
 	ctl = open(argv[3], O_RDWR);
 	if (ctl < 0) {
-		printf("FAIL open %s: %s\n", argv[3], strerror(errno));
+		printf("Bail out! open %s: %s\n", argv[3], strerror(errno));
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	fd = open(dev, O_RDWR);
 	check(fd >= 0, "open", "%s", strerror(errno));
@@ -210,9 +213,12 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	check(poll_events(fd, POLLOUT, 0) & POLLOUT, "pollout-when-space", "no POLLOUT");
 
-	/* dom0 answers PING with PONG after a second. */
-	write_all(fd, "PING\n");
+	/*
+	 * dom0 answers PING with PONG after a second; the SIGIO record is cleared
+	 * before PING leaves, so the answer's SIGIO cannot come before the clear.
+	 */
 	sigio_bands = 0;
+	write_all(fd, "PING\n");
 	n = epoll_wait_restarted(ep, &got, 20000);
 	check(n == 1 && (got.events & EPOLLIN), "epoll-edge-in", "epoll_wait %d events %x", n, got.events);
 	check(sigio_bands & POLLIN, "sigio-on-data", "no SIGIO with POLLIN (bands %x)", sigio_bands);
@@ -259,13 +265,18 @@ int main(int argc, char **argv)
 	}
 	snprintf(line, sizeof(line), "\nCOUNT %ld\n", accepted);
 	write_all(fd, line);
-	printf("accepted %ld bytes\n", accepted);
+	printf("# accepted %ld bytes\n", accepted);
 
-	/* dom0 sends BYE-DATA, then closes the backend (xenstore state 5). */
+	/*
+	 * dom0 sends BYE-DATA, then closes the backend (xenstore state 5) once we
+	 * say HANG-UP on the control channel: the hang-up's SIGIO comes after the
+	 * SIGIO record is cleared, however slowly this process runs.
+	 */
 	fcntl(fd, F_SETFL, flags | O_ASYNC);
 	n = read_line(fd, line, sizeof(line), 30000);
 	check(n > 0 && !strcmp(line, "BYE-DATA\n"), "read-before-eof", "got %d '%s'", n, line);
 	sigio_bands = 0;
+	write_all(ctl, "HANG-UP\n");
 	{
 		char c;
 
@@ -337,6 +348,7 @@ int main(int argc, char **argv)
 	close(fd);
 	check(system("rmmod xen_channel") == 0, "rmmod-after-close", "rmmod failed");
 
-	printf("%s: %d failures\n", argv[0], failures);
+	printf("1..%d\n# totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", checks,
+	       checks - failures, failures);
 	return failures ? 1 : 0;
 }

@@ -1,22 +1,17 @@
 # Guest side of tests/lab/takeover (busybox sh; the module is /opt/xen_channel.ko,
-# not loaded yet; CYCLES is set above). Not executable: scripts/check runs every
-# executable in tests/lab. Channel a is console 1, b is console 2 (xl gives
-# channel i devid i), the unnamed console 9 is hot-plugged by dom0 at start, the
-# named console 8 (channel hot) once round a1 is done, after the module loaded.
+# not loaded yet; CYCLES is set above). Channel a is console 1, b is console 2 (xl
+# gives channel i devid i), the unnamed console 9 is hot-plugged by dom0 at
+# start, the named console 8 (channel hot) once round a1 is done, after the
+# module loaded.
+. /lab/guest.sh
+ktap_header
 A=org.xen-channel.test.a
 B=org.xen-channel.test.b
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
-driver() { d=$(readlink "/sys/bus/xen/devices/console-$1/driver" 2>/dev/null) && echo "${d##*/}"; }
+ok() { ktap_pass "$*"; }
+bad() { ktap_fail "$*"; }
+driver() { driver_of "$1"; }
 live() { (exec 4<>"/dev/hvc$1") 2>/dev/null; }
-waitfor() { # TENTHS COMMAND...: poll COMMAND every 0.1 s
-	_left=$1; shift
-	while ! "$@"; do
-		[ "$_left" -gt 0 ] || return 1
-		_left=$((_left - 1)); usleep 100000
-	done
-}
+waitfor() { wait_for "$@"; }
 is_driver() { [ "$(driver "$1")" = "$2" ]; }
 # A child that has exited (a zombie until waited for) or is gone.
 ended() { ! [ -e "/proc/$1/stat" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
@@ -25,10 +20,10 @@ connected() { read -r st 2>/dev/null </sys/class/misc/xen-channel-$1/frontend_st
 diag() {
 	for c in 1 2; do
 		m=/sys/class/misc/xen-channel-$c
-		echo "console-$c: driver '$(driver $c)', frontend $(cat $m/frontend_state 2>&1)," \
+		ktap_info "console-$c: driver '$(driver $c)', frontend $(cat $m/frontend_state 2>&1)," \
 			"backend $(cat $m/backend_state 2>&1), connects $(cat $m/connects 2>&1)"
 	done
-	dmesg | grep -E 'xen_channel|xenbus|g\.e\.' | tail -n 20
+	dmesg | grep -E 'xen_channel|xenbus|g\.e\.' | tail -n 20 | sed 's/^/# /'
 }
 
 unload() {
@@ -61,7 +56,13 @@ xfer() { # NAME TAG
 }
 xfer_checked() { # NAME TAG
 	xfer "$1" "$2" >/tmp/$2.log 2>&1
-	cat /tmp/$2.log
+	while read -r verdict desc; do
+		case $verdict in
+		ok:) ok "$desc" ;;
+		FAIL:) bad "$desc" ;;
+		*) ktap_info "$verdict $desc" ;;
+		esac
+	done </tmp/$2.log
 	[ "$(grep -c '^ok: ' /tmp/$2.log)" = 2 ] || bad "$2: transfer checks failed"
 }
 
@@ -78,7 +79,7 @@ for c in 1 2 9; do
 		ok "before load: console-$c is bound to hvc_xen"
 	elif [ $c != 9 ] && ! [ -e /sys/bus/xen/devices/console-$c ] &&
 		dmesg | grep -q "console-$c: xenbus: state reset occurred"; then
-		echo "note: hvc_xen lost console-$c at boot (xenbus state reset); the module must rescue it"
+		ktap_info "note: hvc_xen lost console-$c at boot (xenbus state reset); the module must rescue it"
 		lost="$lost $c"
 	else
 		bad "before load: console-$c is bound to '$(driver $c)'"
@@ -108,7 +109,7 @@ fi
 # --- Load: the named consoles move, the unnamed one stays.
 t0=$(date +%s)
 insmod /opt/xen_channel.ko || bad "insmod failed"
-echo "insmod took $(($(date +%s) - t0)) s"
+ktap_info "insmod took $(($(date +%s) - t0)) s"
 for c in 1 2; do
 	waitfor 300 is_driver $c xen-channel && ok "after load: console-$c is bound to xen-channel" ||
 		bad "after load: console-$c is bound to '$(driver $c)'"
@@ -148,7 +149,7 @@ elif [ -n "$lost" ]; then
 	# Seen once: in a boot where hvc_xen lost consoles 1 and 2, console 9 (bound
 	# to hvc_xen, never touched by the module) did not answer through the one
 	# live hvc tty. Not explained yet.
-	echo "note: unnamed console-9 did not answer through $hvc9, in a boot where hvc_xen lost consoles"
+	ktap_info "note: unnamed console-9 did not answer through $hvc9, in a boot where hvc_xen lost consoles"
 else
 	bad "unnamed console-9: got '$reply' instead of PONG9"
 fi
@@ -214,8 +215,7 @@ else
 fi
 # A takeover retries ending hvc_xen's grant while QEMU's unmap is in flight; the
 # grant table warns about each try that was too early.
-echo "takeovers: $(dmesg | grep -c 'taking channel .* over from hvc_xen')," \
+ktap_info "takeovers: $(dmesg | grep -c 'taking channel .* over from hvc_xen')," \
 	"early grant-end tries: $(dmesg | grep -c 'still in use')"
 
-[ $fail = 0 ] && echo "guest checks passed" || echo "guest checks FAILED"
-exit $fail
+ktap_finished
