@@ -9,14 +9,21 @@
 #   root/build/out   modules_prepare of the matching linux-source (O= tree)
 #   overlay/         what the headers lack: rust/ metadata and scripts/target.json
 #   selfcheck        the self-check's result (rebuilt in-tree Rust module vs Debian's)
+#   suites           the Debian suites the ABI's packages come from
 #   .<stage>.done    finished stages; a repeated run skips them
 
 # The Debian suites the stock kernels, their sources and toolchains come from,
 # the base suite first: e.g. "trixie trixie-backports" for trixie's backports
-# kernels (whose toolchain is trixie's).
+# kernels (whose toolchain is trixie's). An ABI prepared before keeps the suites
+# it was prepared from ($XC_CACHE/debian/<abi>/suites), see debian_use_abi.
 XC_DEBIAN_SUITE=${XC_DEBIAN_SUITE:-sid}
-# The Debian kernel the lab boots with --kernel-variant debian (and the tests).
-XC_DEBIAN_LAB_ABI=${XC_DEBIAN_LAB_ABI:-7.2.13+deb14-amd64}
+# The Debian kernel the lab boots with --kernel-variant debian (and the tests):
+# empty means the newest one the archive can still build modules for, chosen
+# by scripts/debian-abi.
+XC_DEBIAN_LAB_ABI=${XC_DEBIAN_LAB_ABI:-}
+# The kernel series whose Rust API the module's source is written against (see
+# README "Kernel series"): only Debian kernels of this series are chosen.
+XC_DEBIAN_SERIES=$XC_KERNEL_SERIES
 # The in-tree Rust module the self-check rebuilds and compares with Debian's.
 XC_DEBIAN_CHECK_MODULE=drivers/net/phy/ax88796b_rust
 
@@ -33,12 +40,22 @@ debian_abi() {
 }
 
 # debian_variant_abi VARIANT: the ABI of a lab kernel variant "debian" (the
-# lab's default ABI) or "debian:ABI"; nothing for any other variant.
+# lab's default ABI, see scripts/debian-abi) or "debian:ABI"; nothing for any
+# other variant.
 debian_variant_abi() {
 	case $1 in
-	debian) echo "$XC_DEBIAN_LAB_ABI" ;;
+	debian) "$XC_REPO/scripts/debian-abi" | awk '{ print $1 }' ;;
 	debian:*) debian_abi "${1#debian:}" ;;
 	esac
+}
+
+# debian_use_abi ABI: use the suites ABI was found in (or prepared from) for
+# everything that concerns it, whatever XC_DEBIAN_SUITE says.
+debian_use_abi() {
+	local f
+	f=$(debian_dir "$1")/suites
+	[ -s "$f" ] && XC_DEBIAN_SUITE=$(cat "$f")
+	return 0
 }
 
 # debian_dir ABI: the cache directory of ABI.
