@@ -1,7 +1,7 @@
 //! Channel name validation.
 
+use crate::pure::name::{is_name_byte, validate, NameError, MAX_LEN};
 use proptest::prelude::*;
-use xen_channel_core::name::{is_name_byte, validate, NameError, MAX_LEN};
 
 #[test]
 fn real_channel_names_pass() {
@@ -50,4 +50,17 @@ proptest! {
         let documented = b.is_ascii_alphanumeric() || b"._-+@:=".contains(&b);
         prop_assert_eq!(is_name_byte(b), documented);
     }
+}
+
+#[test]
+fn every_refusal_has_a_reason_for_the_log() {
+    for e in [
+        NameError::Empty,
+        NameError::TooLong,
+        NameError::DotName,
+        NameError::BadByte(3),
+    ] {
+        assert!(!e.reason().is_empty());
+    }
+    assert_eq!(NameError::DotName.reason(), "name is . or ..");
 }

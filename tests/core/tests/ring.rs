@@ -1,10 +1,9 @@
 //! Ring arithmetic, wrap-around, splits across the ring end and hostile indices.
 
-mod common;
-
-use common::{guest_read, FakePage};
+use super::fake::FakePage;
+use crate::pure::queue::ByteQueue;
+use crate::pure::ring::{self, CorruptIndex, InRing, Index, OutRing, IN_SIZE, OUT_SIZE};
 use proptest::prelude::*;
-use xen_channel_core::ring::{self, Index, IN_SIZE, OUT_SIZE};
 
 #[test]
 fn layout_matches_xencons_interface() {
@@ -25,13 +24,8 @@ fn used_wraps_at_2_pow_32() {
         ring::used(u32::MAX - (IN_SIZE - 1), u32::MAX.wrapping_add(1), IN_SIZE),
         Some(IN_SIZE)
     );
-}
-
-#[test]
-fn used_rejects_more_than_the_ring() {
     assert_eq!(ring::used(0, IN_SIZE + 1, IN_SIZE), None);
-    assert_eq!(ring::used(u32::MAX - 5, IN_SIZE - 5, IN_SIZE), None);
-    // A producer behind the consumer reads as nearly 2^32 bytes.
+    // A producer behind its consumer reads as nearly 2^32 bytes.
     assert_eq!(ring::used(10, 9, OUT_SIZE), None);
 }
 
@@ -39,7 +33,6 @@ fn used_rejects_more_than_the_ring() {
 fn every_split_covers_the_run_exactly() {
     for size in [IN_SIZE, OUT_SIZE] {
         for start_off in 0..size {
-            // Also start near 2^32 so the free-running index wraps inside the run.
             for base in [0u32, u32::MAX - size + 1] {
                 let start = base.wrapping_add(start_off);
                 for len in [0, 1, size / 2, size - start_off, size - 1, size] {
@@ -55,196 +48,205 @@ fn every_split_covers_the_run_exactly() {
     }
 }
 
-#[test]
-fn write_split_at_every_offset_of_the_ring_end() {
-    for start_off in 0..OUT_SIZE {
-        let start = (u32::MAX - OUT_SIZE + 1).wrapping_add(start_off);
-        let page = FakePage::at(start);
-        let data: Vec<u8> = (0..OUT_SIZE).map(|i| (i * 7 + start_off) as u8).collect();
-        let len = (start_off % 300 + 1) as usize;
-        assert_eq!(ring::write(&page, &data[..len]), Ok(len));
-        assert_eq!(page.get(Index::OutProd), start.wrapping_add(len as u32));
-        assert_eq!(page.backend_consume(usize::MAX), &data[..len]);
-    }
+fn queue(cap: usize) -> ByteQueue<Vec<u8>> {
+    ByteQueue::new(vec![0; cap])
+}
+
+fn take_all(q: &mut ByteQueue<Vec<u8>>) -> Vec<u8> {
+    let mut v = vec![0; q.len()];
+    q.peek(&mut v);
+    q.consume(v.len());
+    v
 }
 
 #[test]
-fn read_split_at_every_offset_of_the_ring_end() {
-    for start_off in 0..IN_SIZE {
-        let start = (u32::MAX - IN_SIZE + 1).wrapping_add(start_off);
-        let page = FakePage::at(start);
-        let data: Vec<u8> = (0..IN_SIZE).map(|i| (i * 13 + start_off) as u8).collect();
-        assert_eq!(page.backend_produce(&data), IN_SIZE as usize);
-        assert_eq!(guest_read(&page, IN_SIZE as usize), data);
-        assert_eq!(page.get(Index::InCons), start.wrapping_add(IN_SIZE));
-    }
-}
-
-#[test]
-fn write_is_partial_when_the_ring_is_nearly_full() {
-    let page = FakePage::at(5);
-    assert_eq!(ring::write(&page, &[1; 2000]), Ok(2000));
-    assert_eq!(ring::writable(&page), Ok(48));
-    assert_eq!(ring::write(&page, &[2; 100]), Ok(48));
-    assert_eq!(ring::write(&page, &[3; 100]), Ok(0));
-    assert_eq!(page.backend_consume(10).len(), 10);
-    assert_eq!(ring::write(&page, &[4; 100]), Ok(10));
-}
-
-#[test]
-fn peek_does_not_consume() {
-    let page = FakePage::at(0);
-    page.backend_produce(b"hello");
-    let mut buf = [0; 3];
-    assert_eq!(ring::peek(&page, &mut buf), Ok(3));
-    assert_eq!(&buf, b"hel");
-    assert_eq!(ring::readable(&page), Ok(5));
-    ring::consume(&page, 3);
-    assert_eq!(guest_read(&page, 64), b"lo");
-}
-
-#[test]
-fn hostile_in_prod_is_rejected_without_touching_anything() {
-    for (cons, prod) in [
-        (0, IN_SIZE + 1),
-        (100, 99),
-        (u32::MAX, IN_SIZE),
-        (7, u32::MAX),
-    ] {
+fn drain_crosses_the_ring_end_at_every_offset() {
+    for start in 0..IN_SIZE {
         let page = FakePage::new();
-        page.set(Index::InCons, cons);
-        page.set(Index::InProd, prod);
-        let before = page.snapshot();
-        let mut buf = [0u8; 4096];
-        let err = ring::peek(&page, &mut buf).unwrap_err();
-        assert!(err.inbound && err.cons == cons && err.prod == prod);
-        assert!(ring::readable(&page).is_err());
-        assert_eq!(page.snapshot(), before);
-        assert!(buf.iter().all(|&b| b == 0));
+        let mut end = InRing::new();
+        let mut q = queue(4 * IN_SIZE as usize);
+        // Move both indices to `start` through the guest's own end.
+        page.produce(&vec![0; start as usize]);
+        assert_eq!(
+            end.drain(&page, &mut q, usize::MAX).unwrap(),
+            start as usize
+        );
+        take_all(&mut q);
+        let data: Vec<u8> = (0..IN_SIZE).map(|i| (i * 7 + start) as u8).collect();
+        assert_eq!(page.produce(&data), IN_SIZE as usize);
+        assert_eq!(
+            end.drain(&page, &mut q, usize::MAX).unwrap(),
+            IN_SIZE as usize
+        );
+        assert_eq!(take_all(&mut q), data);
+        assert_eq!(page.get(Index::InCons), start + IN_SIZE);
     }
 }
 
 #[test]
-fn hostile_out_cons_is_rejected_without_touching_anything() {
-    // The backend owns out_cons: a value that claims more than OUT_SIZE in flight.
-    for (cons, prod) in [(1, 0), (0, OUT_SIZE + 1), (u32::MAX - 10, OUT_SIZE)] {
-        let page = FakePage::new();
-        page.set(Index::OutCons, cons);
-        page.set(Index::OutProd, prod);
-        let before = page.snapshot();
-        let err = ring::write(&page, b"data").unwrap_err();
-        assert!(!err.inbound && err.cons == cons && err.prod == prod);
-        assert!(ring::writable(&page).is_err());
-        assert_eq!(page.snapshot(), before);
-    }
-}
-
-#[test]
-fn a_full_ring_is_valid() {
-    let page = FakePage::at(u32::MAX - 3);
-    page.backend_produce(&[9; IN_SIZE as usize]);
-    assert_eq!(ring::readable(&page), Ok(IN_SIZE));
+fn drain_stops_at_the_limit_and_resumes() {
+    let page = FakePage::new();
+    let mut end = InRing::new();
+    let mut q = queue(100);
+    let data: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
+    page.produce(&data);
+    assert_eq!(end.drain(&page, &mut q, 40).unwrap(), 40);
+    assert_eq!(end.drain(&page, &mut q, 40).unwrap(), 0);
+    assert_eq!(take_all(&mut q), data[..40]);
+    assert_eq!(end.drain(&page, &mut q, 1000).unwrap(), 100);
+    assert_eq!(take_all(&mut q), data[40..140]);
+    assert_eq!(end.drain(&page, &mut q, 1000).unwrap(), 100);
     assert_eq!(
-        ring::write(&page, &[1; OUT_SIZE as usize]),
-        Ok(OUT_SIZE as usize)
+        end.drain(&page, &mut q, 1000).unwrap(),
+        0,
+        "the queue is full"
     );
-    assert_eq!(ring::writable(&page), Ok(0));
+    assert_eq!(take_all(&mut q), data[140..240]);
+    assert_eq!(end.drain(&page, &mut q, 1000).unwrap(), 60);
+    assert_eq!(take_all(&mut q), data[240..]);
+}
+
+#[test]
+fn fill_crosses_the_ring_end_at_every_offset() {
+    for start in 0..OUT_SIZE {
+        let page = FakePage::new();
+        let mut end = OutRing::new();
+        let mut q = queue(2 * OUT_SIZE as usize);
+        q.push(&vec![0; start as usize]);
+        assert_eq!(end.fill(&page, &q), start as usize);
+        assert_eq!(page.consume(usize::MAX).len(), start as usize);
+        assert_eq!(end.load(&page).unwrap(), start as usize);
+        q.consume(start as usize);
+        let data: Vec<u8> = (0..OUT_SIZE).map(|i| (i * 3 + start) as u8).collect();
+        q.push(&data);
+        assert_eq!(end.fill(&page, &q), OUT_SIZE as usize);
+        assert_eq!(end.fill(&page, &q), 0, "the ring is full");
+        assert_eq!(page.consume(usize::MAX), data);
+    }
+}
+
+#[test]
+fn each_backend_index_is_read_once_per_operation() {
+    let page = FakePage::new();
+    let mut q = queue(4096);
+    page.produce(b"hello");
+    let mut inr = InRing::new();
+    page.loads.set(0);
+    inr.drain(&page, &mut q, 4096).unwrap();
+    assert_eq!(page.loads.get(), 1);
+    let mut out = OutRing::new();
+    q.push(b"world");
+    page.loads.set(0);
+    out.load(&page).unwrap();
+    out.fill(&page, &q);
+    assert_eq!(page.loads.get(), 1);
+}
+
+#[test]
+fn the_backend_cannot_move_guest_indices() {
+    // A backend that rewrites in_cons or out_prod changes nothing: the guest keeps
+    // its own and writes them back.
+    let page = FakePage::new();
+    let (mut inr, mut out) = (InRing::new(), OutRing::new());
+    let mut rx = queue(4096);
+    let mut tx = queue(4096);
+    page.produce(b"abcdef");
+    page.set(Index::InCons, 3);
+    assert_eq!(inr.drain(&page, &mut rx, 4096).unwrap(), 6);
+    assert_eq!(take_all(&mut rx), b"abcdef");
+    assert_eq!(page.get(Index::InCons), 6);
+    tx.push(b"0123456789");
+    out.fill(&page, &tx);
+    page.set(Index::OutProd, 2);
+    assert_eq!(page.consume(4), b"01");
+    assert_eq!(out.load(&page).unwrap(), 2);
+    tx.consume(2);
+    assert_eq!(out.fill(&page, &tx), 0, "nothing new");
+    assert_eq!(
+        page.get(Index::OutProd),
+        2,
+        "the backend's value stays until the next fill"
+    );
+}
+
+#[test]
+fn hostile_in_prod_is_refused_and_moves_nothing() {
+    for bad in [IN_SIZE + 1, u32::MAX, 0x8000_0000] {
+        let page = FakePage::new();
+        let mut inr = InRing::new();
+        let mut q = queue(4096);
+        page.set(Index::InProd, bad);
+        let before = page.snapshot();
+        assert_eq!(
+            inr.drain(&page, &mut q, 4096),
+            Err(CorruptIndex {
+                index: Index::InProd,
+                value: bad,
+                ours: 0
+            })
+        );
+        assert_eq!(page.snapshot(), before);
+        assert_eq!(q.len(), 0);
+    }
+}
+
+#[test]
+fn in_prod_may_not_move_back() {
+    let page = FakePage::new();
+    let mut inr = InRing::new();
+    let mut q = queue(4);
+    page.produce(b"0123456789");
+    assert_eq!(inr.drain(&page, &mut q, 4).unwrap(), 4);
+    // Back, but still ahead of the guest's consumer index: a backend toggling
+    // in_prod to fake progress is caught here.
+    page.set(Index::InProd, 5);
+    assert!(inr.drain(&page, &mut q, 4).is_err());
+}
+
+#[test]
+fn out_cons_may_not_pass_out_prod_or_move_back() {
+    let page = FakePage::new();
+    let mut out = OutRing::new();
+    let mut q = queue(100);
+    q.push(&[7; 50]);
+    out.fill(&page, &q);
+    page.set(Index::OutCons, 51);
+    assert!(out.load(&page).is_err());
+    page.set(Index::OutCons, 20);
+    assert_eq!(out.load(&page).unwrap(), 20);
+    page.set(Index::OutCons, 19);
+    assert!(out.load(&page).is_err());
+    page.set(Index::OutCons, u32::MAX);
+    assert!(out.load(&page).is_err());
 }
 
 proptest! {
-    /// Any interleaving of backend production and guest reads of any sizes, starting
-    /// anywhere in the index space, delivers every byte once, in order.
-    #[test]
-    fn inbound_stream_is_exact(
-        start in any::<u32>(),
-        steps in prop::collection::vec((0usize..1500, 0usize..1500), 1..60),
-    ) {
-        let page = FakePage::at(start);
-        let mut sent = Vec::new();
-        let mut got = Vec::new();
-        let mut next = 0u8;
-        for (produce, read) in steps {
-            let chunk: Vec<u8> = (0..produce).map(|_| { next = next.wrapping_add(31); next }).collect();
-            let n = page.backend_produce(&chunk);
-            sent.extend_from_slice(&chunk[..n]);
-            // The bytes that did not fit are never produced: rewind the generator.
-            next = sent.last().copied().unwrap_or(0);
-            got.extend(guest_read(&page, read));
-            prop_assert!(ring::readable(&page).is_ok());
-        }
-        got.extend(guest_read(&page, IN_SIZE as usize));
-        prop_assert_eq!(got, sent);
-    }
-
-    /// Any interleaving of guest writes and backend consumption delivers every
-    /// accepted byte once, in order, and accepts exactly what fits.
-    #[test]
-    fn outbound_stream_is_exact(
-        start in any::<u32>(),
-        steps in prop::collection::vec((0usize..3000, 0usize..3000), 1..60),
-    ) {
-        let page = FakePage::at(start);
-        let mut accepted = Vec::new();
-        let mut got = Vec::new();
-        let mut next = 0u8;
-        for (write, consume) in steps {
-            let free = ring::writable(&page).unwrap() as usize;
-            let chunk: Vec<u8> = (0..write).map(|i| next.wrapping_add(i as u8)).collect();
-            let n = ring::write(&page, &chunk).unwrap();
-            prop_assert_eq!(n, free.min(write));
-            accepted.extend_from_slice(&chunk[..n]);
-            next = next.wrapping_add(n as u8);
-            got.extend(page.backend_consume(consume));
-        }
-        got.extend(page.backend_consume(usize::MAX));
-        prop_assert_eq!(got, accepted);
-    }
-
-    /// Whatever the backend writes into its indices, the guest never reads or
-    /// writes outside its rings (FakePage asserts on every access) and never
-    /// accepts more than the ring size.
+    /// Whatever the backend writes into its indices, the guest never touches a
+    /// byte outside the rings (FakePage panics), never writes a backend index,
+    /// and never moves more than the ring can hold.
     #[test]
     fn arbitrary_indices_never_escape_the_rings(
-        in_cons in any::<u32>(), in_prod in any::<u32>(),
-        out_cons in any::<u32>(), out_prod in any::<u32>(),
-        len in 0usize..5000,
+        writes in proptest::collection::vec((any::<u32>(), any::<u32>()), 1..50),
+        start in any::<u32>(),
     ) {
         let page = FakePage::new();
-        page.set(Index::InCons, in_cons);
-        page.set(Index::InProd, in_prod);
-        page.set(Index::OutCons, out_cons);
-        page.set(Index::OutProd, out_prod);
-        let mut buf = vec![0; len];
-        match ring::peek(&page, &mut buf) {
-            Ok(n) => prop_assert!(n <= IN_SIZE as usize && n <= len && in_prod.wrapping_sub(in_cons) <= IN_SIZE),
-            Err(_) => prop_assert!(in_prod.wrapping_sub(in_cons) > IN_SIZE),
-        }
-        match ring::write(&page, &buf) {
-            Ok(n) => prop_assert!(n <= OUT_SIZE as usize && out_prod.wrapping_sub(out_cons) <= OUT_SIZE),
-            Err(_) => prop_assert!(out_prod.wrapping_sub(out_cons) > OUT_SIZE),
+        page.set(Index::InCons, start);
+        let mut inr = InRing::new();
+        let mut out = OutRing::new();
+        let mut rx = queue(8192);
+        let mut tx = queue(8192);
+        tx.push(&[1; 5000]);
+        for (in_prod, out_cons) in writes {
+            page.set(Index::InProd, in_prod);
+            page.set(Index::OutCons, out_cons);
+            if let Ok(n) = inr.drain(&page, &mut rx, 8192) {
+                prop_assert!(n <= IN_SIZE as usize);
+            }
+            if let Ok(c) = out.load(&page) {
+                tx.consume(c);
+            }
+            prop_assert!(out.fill(&page, &tx) <= OUT_SIZE as usize);
+            prop_assert!(out.in_flight() <= OUT_SIZE as usize);
         }
     }
-}
-
-#[test]
-fn unconsumed_out_is_what_the_backend_has_not_taken() {
-    let page = FakePage::at(u32::MAX - 100);
-    let data: Vec<u8> = (0..1500u32).map(|i| i as u8).collect();
-    assert_eq!(ring::write(&page, &data), Ok(1500));
-    page.backend_consume(600);
-    let mut saved = [0u8; OUT_SIZE as usize];
-    assert_eq!(ring::unconsumed_out(&page, &mut saved), Ok(900));
-    assert_eq!(&saved[..900], &data[600..]);
-    // Replayed into a fresh ring, the backend sees exactly the rest.
-    let fresh = FakePage::at(0);
-    assert_eq!(ring::write(&fresh, &saved[..900]), Ok(900));
-    assert_eq!(fresh.backend_consume(usize::MAX), &data[600..]);
-}
-
-#[test]
-fn unconsumed_out_rejects_hostile_out_cons() {
-    let page = FakePage::at(0);
-    page.set(Index::OutCons, 5);
-    let mut saved = [0u8; OUT_SIZE as usize];
-    assert!(ring::unconsumed_out(&page, &mut saved).is_err());
 }

@@ -9,11 +9,11 @@
 
 /// Longest accepted name in bytes. Longer than any reverse-DNS channel name in use
 /// (`org.qemu.guest_agent.0` is 22), short enough for a device name and a log line.
-pub const MAX_LEN: usize = 128;
+pub(crate) const MAX_LEN: usize = 128;
 
 /// Why a name cannot be exposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameError {
+pub(crate) enum NameError {
     /// The name is the empty string.
     Empty,
     /// The name is longer than [`MAX_LEN`] bytes.
@@ -26,7 +26,7 @@ pub enum NameError {
 
 impl NameError {
     /// A short reason for the log line.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             NameError::Empty => "empty name",
             NameError::TooLong => "name longer than 128 bytes",
@@ -40,12 +40,12 @@ impl NameError {
 ///
 /// No `/` (path separator), no white space, quotes or shell and glob metacharacters,
 /// nothing outside ASCII: the name must be safe in a path, a udev rule and a log line.
-pub fn is_name_byte(b: u8) -> bool {
+pub(crate) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'@' | b':' | b'=')
 }
 
 /// Checks that `name` (without a trailing NUL) can name a device node.
-pub fn validate(name: &[u8]) -> Result<(), NameError> {
+pub(crate) fn validate(name: &[u8]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }

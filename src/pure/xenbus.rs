@@ -9,7 +9,7 @@
 
 /// `enum xenbus_state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum XenbusState {
+pub(crate) enum XenbusState {
     /// The node is missing or unreadable.
     Unknown = 0,
     /// Setting up.
@@ -32,7 +32,7 @@ pub enum XenbusState {
 
 impl XenbusState {
     /// Every state, indexed by its raw value.
-    pub const ALL: [XenbusState; 9] = [
+    pub(crate) const ALL: [XenbusState; 9] = [
         Self::Unknown,
         Self::Initialising,
         Self::InitWait,
@@ -45,7 +45,7 @@ impl XenbusState {
     ];
 
     /// Converts the raw value; anything out of range reads as `Unknown`.
-    pub fn from_raw(raw: u32) -> Self {
+    pub(crate) fn from_raw(raw: u32) -> Self {
         usize::try_from(raw)
             .ok()
             .and_then(|i| Self::ALL.get(i).copied())
@@ -53,14 +53,29 @@ impl XenbusState {
     }
 
     /// The raw value for `xenbus_switch_state`.
-    pub fn raw(self) -> u32 {
+    pub(crate) fn raw(self) -> u32 {
         self as u32
+    }
+
+    /// The name `xenbus_strstate` gives the state.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Unknown => "Unknown",
+            Self::Initialising => "Initialising",
+            Self::InitWait => "InitWait",
+            Self::Initialised => "Initialised",
+            Self::Connected => "Connected",
+            Self::Closing => "Closing",
+            Self::Closed => "Closed",
+            Self::Reconfiguring => "Reconfiguring",
+            Self::Reconfigured => "Reconfigured",
+        }
     }
 }
 
 /// What the frontend does after a backend state change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Nothing to do.
     Nothing,
     /// The backend waits for us: grant a ring, publish it and go Initialised.
@@ -73,8 +88,8 @@ pub enum Action {
     /// The backend has closed: save what is still in the ring, end the grant, go
     /// Closed and then Initialising, so that an online backend starts over.
     Reset,
-    /// The backend started over underneath a live link (restarted): save what is
-    /// still in the ring, end the grant, then publish a new one.
+    /// The backend started over underneath a live link (a new backend was
+    /// plugged): save what is still in the ring, end it, then publish a new one.
     Republish,
 }
 
@@ -84,19 +99,42 @@ pub enum Action {
 /// lab, is: backend InitWait -> Publish (frontend Initialised) -> backend Connected
 /// -> Connect. A close goes backend Closing -> Close (frontend Closed) -> backend
 /// Closed -> Reset (frontend Initialising) -> backend InitWait -> Publish.
-pub fn on_backend_change(frontend: XenbusState, backend: XenbusState, has_ring: bool) -> Action {
+///
+/// A backend state that cannot be read (Unknown: the node vanished or holds
+/// garbage) changes nothing: removal comes through the device's own removal, and a
+/// transient read error after a restore must not look like a hang-up.
+pub(crate) fn on_backend_change(
+    frontend: XenbusState,
+    backend: XenbusState,
+    has_ring: bool,
+) -> Action {
     use XenbusState::*;
     match (backend, frontend) {
-        // A restarted backend: the old one no longer maps our page.
         (InitWait, Connected) => Action::Republish,
         (InitWait, Initialising | Closed | Closing) if has_ring => Action::Republish,
         (InitWait, Initialising | Closed | Closing) => Action::Publish,
         (Connected, Initialised) => Action::Connect,
-        (Closing, Initialised | Connected | InitWait | Unknown) => Action::Close,
+        (Closing, Initialised | Connected) => Action::Close,
         (Closed, Initialising) if !has_ring => Action::Nothing,
         (Closed, _) => Action::Reset,
-        // The backend's node vanished: the device is going away; stop using it.
-        (Unknown, Initialised | Connected) => Action::Close,
         _ => Action::Nothing,
     }
+}
+
+/// Whether the backend has stopped using the ring: QEMU unmaps it before it reports
+/// Closing, and a backend whose state node is gone (Unknown) has no device any more.
+pub(crate) fn backend_closing(backend: XenbusState) -> bool {
+    matches!(
+        backend,
+        XenbusState::Closing | XenbusState::Closed | XenbusState::Unknown
+    )
+}
+
+/// Whether the backend has let go of the ring, so that its grant can be ended.
+///
+/// QEMU unmaps the ring before it reports Closing, but it only accepts a reset from
+/// Closed, so the takeover waits for Closed. A backend whose state node is gone
+/// (Unknown) has no device any more.
+pub(crate) fn backend_released(backend: XenbusState) -> bool {
+    matches!(backend, XenbusState::Closed | XenbusState::Unknown)
 }
