@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Channel names in use: two consoles with the same name cannot both own
+//! `/dev/xen-channel/<name>`, so the second one is not exposed.
+
+use kernel::{prelude::*, str::CString, sync::global_lock};
+
+/// A name held by console `devid`.
+struct Entry {
+    devid: u32,
+    name: CString,
+}
+
+global_lock! {
+    // SAFETY: Initialised in `init`, called from the module initialiser before the
+    // driver is registered, which is before any other use.
+    unsafe(uninit) static CLAIMS: Mutex<KVec<Entry>> = KVec::new();
+}
+
+/// Initialises the table.
+///
+/// # Safety
+///
+/// Must be called once, before any other function of this file.
+pub(crate) unsafe fn init() {
+    // SAFETY: Called once, first, per this function's contract.
+    unsafe { CLAIMS.init() };
+}
+
+/// A claim being made: released on drop unless [`Claim::keep`] is called.
+pub(crate) struct Claim {
+    devid: u32,
+    name: Option<CString>,
+}
+
+impl Claim {
+    /// Keeps the claim until [`release`].
+    pub(crate) fn keep(mut self) {
+        self.name = None;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(name) = self.name.take() {
+            release(self.devid, &name);
+        }
+    }
+}
+
+/// Claims `name` for console `devid`; on a clash, returns the devid holding it.
+///
+/// # Errors
+///
+/// ENOMEM.
+pub(crate) fn claim(devid: u32, name: &CStr) -> Result<core::result::Result<Claim, u32>> {
+    let mut claims = CLAIMS.lock();
+    if let Some(other) = claims.iter().find(|c| c.name.to_bytes() == name.to_bytes()) {
+        return Ok(Err(other.devid));
+    }
+    claims.push(
+        Entry {
+            devid,
+            name: CString::try_from(name)?,
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(Ok(Claim {
+        devid,
+        name: Some(CString::try_from(name)?),
+    }))
+}
+
+/// The console that holds `name`, if any.
+pub(crate) fn holder(name: &[u8]) -> Option<u32> {
+    CLAIMS
+        .lock()
+        .iter()
+        .find(|c| c.name.to_bytes() == name)
+        .map(|c| c.devid)
+}
+
+/// Releases `name` if console `devid` holds it.
+pub(crate) fn release(devid: u32, name: &CStr) {
+    CLAIMS
+        .lock()
+        .retain(|c| !(c.devid == devid && c.name.to_bytes() == name.to_bytes()));
+}

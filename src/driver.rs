@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The xenbus frontend: binds `console` devices that carry a `name`, and follows
+//! the backend through the xenbus state machine.
+//!
+//! The `struct xenbus_driver` lives in `helpers.c` (it needs `THIS_MODULE`); its
+//! callbacks land here. A bound device keeps its [`Binding`] (the channel and its
+//! device node) in its driver data, from probe to remove.
+//!
+//! All xenstore writes for a link happen in `otherend_changed`, which xenbus runs
+//! in its watch thread: writing from `probe` races with the same thread's check
+//! for a "state reset" of the device, which then unregisters it.
+
+use crate::channel::{self, Channel};
+use crate::chardev::Node;
+use crate::ffi::{self, RawXenbusDevice};
+use crate::pure::lifecycle::{ChannelState, LinkEvent};
+use crate::pure::number::parse_decimal;
+use crate::pure::xenbus::{backend_closing, on_backend_change, Action, XenbusState};
+use crate::xen::{self, xenbus::XenbusDevice};
+use crate::{claims, pure::name};
+use kernel::{
+    ffi::{c_int, c_uint},
+    prelude::*,
+    str::{CStr, CString},
+    sync::Arc,
+};
+
+/// How long `remove` waits for the backend to let go of the ring, in 10 ms steps.
+const CLOSE_WAIT_STEPS: u32 = 200;
+
+/// How long `remove` lets a connected backend take what writers queued, in 10 ms
+/// steps.
+const FLUSH_WAIT_STEPS: u32 = 100;
+
+/// The registered xenbus driver; unregisters on drop.
+pub(crate) struct Registration;
+
+impl Registration {
+    /// Registers the frontend; xenbus probes existing consoles before this returns.
+    ///
+    /// # Errors
+    ///
+    /// xenbus_register_frontend's error.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Registers the static driver in helpers.c, once per module instance.
+        kernel::error::to_result(unsafe { ffi::xen_channel_register_driver() })?;
+        Ok(Self)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: Registered in `new`; unregistering removes every bound device first.
+        unsafe { ffi::xen_channel_unregister_driver() };
+    }
+}
+
+/// What a bound device owns. Fields drop in order: the node goes before the
+/// channel reference.
+struct Binding {
+    node: Node,
+    channel: Arc<Channel>,
+}
+
+/// `N` of a frontend node `device/console/N`, if canonical (`07` is not `7`).
+pub(crate) fn devid(dev: &XenbusDevice) -> Option<u32> {
+    parse_decimal(dev.devid_text())
+}
+
+/// The channel of a bound device.
+///
+/// # Safety
+///
+/// `dev` must be bound to this driver (between probe and remove).
+unsafe fn bound(dev: &XenbusDevice) -> Option<&Binding> {
+    // SAFETY: The driver data is unset or the `KBox<Binding>` probe stored, taken
+    // back only in remove (per the caller, not running).
+    unsafe { dev.borrow_drvdata::<KBox<Binding>>() }
+}
+
+fn probe(dev: &XenbusDevice) -> Result {
+    // Only named consoles are channels; the rest stay with whoever else wants them.
+    let Some(name) = dev.read_node(c"name")? else {
+        return Err(ENODEV);
+    };
+    let Some(devid) = devid(dev) else {
+        pr_warn!(
+            "{}: channel not exposed: not a canonical console number\n",
+            dev.nodename()
+        );
+        return Err(ENODEV);
+    };
+    if let Err(e) = name::validate(&name) {
+        pr_warn!("console {devid}: channel not exposed: {}\n", e.reason());
+        return Err(ENODEV);
+    }
+    let mut bytes = KVec::with_capacity(name.len() + 1, GFP_KERNEL)?;
+    bytes.extend_from_slice(&name, GFP_KERNEL)?;
+    bytes.push(0, GFP_KERNEL)?;
+    let name = CString::try_from(CStr::from_bytes_with_nul(&bytes).map_err(|_| EINVAL)?)?;
+    let claim = match claims::claim(devid, &name)? {
+        Ok(claim) => claim,
+        Err(holder) => {
+            pr_warn!(
+                "console {devid}: channel not exposed: name {} already used by console {holder}\n",
+                name.to_str().unwrap_or("?")
+            );
+            return Err(ENODEV);
+        }
+    };
+    // A driver bound before us (or our own earlier instance) may have left the
+    // device Closed: the state machine starts from there to reset the backend.
+    let channel = Channel::new(&name, devid, dev.state(), channel::queue_size())?;
+    // SAFETY: The node goes into the binding with the channel, and is dropped
+    // first (field order), in remove.
+    let node = match unsafe { Node::register(&channel, dev) } {
+        Ok(node) => node,
+        Err(e) => {
+            pr_err!("console {devid}: cannot register the device node: {e:?}\n");
+            return Err(e);
+        }
+    };
+    claim.keep();
+    dev.set_drvdata(KBox::new(Binding { node, channel }, GFP_KERNEL)?);
+    Ok(())
+}
+
+/// Carries out what the state machine decided for a backend state change.
+fn follow_backend(channel: &Arc<Channel>, dev: &XenbusDevice, backend: XenbusState) -> Result {
+    channel.note_backend_state(backend);
+    if channel.state() == ChannelState::Broken {
+        return Ok(());
+    }
+    match on_backend_change(channel.frontend_state(), backend, channel.has_link()) {
+        Action::Nothing => Ok(()),
+        Action::Publish => channel.publish(dev),
+        Action::Republish => {
+            // The backend started over: not a hang-up; the link is being set up again.
+            channel.link_event(LinkEvent::Paused);
+            channel.publish(dev)
+        }
+        Action::Connect => channel.backend_up(dev),
+        Action::Close => {
+            channel.link_event(LinkEvent::Closed);
+            channel.switch_state(dev, XenbusState::Closed)
+        }
+        Action::Reset => {
+            // Closed without Closing first is a hang-up too (not for a channel
+            // that never connected).
+            channel.link_event(LinkEvent::Closed);
+            // The backend has unmapped the ring: end the grant now.
+            channel.release_link();
+            channel.unpublish(dev);
+            if channel.frontend_state() != XenbusState::Closed {
+                channel.switch_state(dev, XenbusState::Closed)?;
+            }
+            // An online backend answers Initialising by going back to InitWait.
+            channel.switch_state(dev, XenbusState::Initialising)
+        }
+    }
+}
+
+/// Asks the backend to close and waits, bounded, until it has, so that it stops
+/// mapping the ring before the grant is ended.
+fn close_backend(channel: &Channel, dev: &XenbusDevice) {
+    if !channel.has_link() {
+        return;
+    }
+    if channel.frontend_state() != XenbusState::Closed {
+        let _ = channel.switch_state(dev, XenbusState::Closing);
+    }
+    if !xen::wait_for_state(CLOSE_WAIT_STEPS, || dev.backend_state(), backend_closing) {
+        pr_warn!(
+            "channel {}: backend did not close; ending the grant anyway\n",
+            channel.display_name()
+        );
+    }
+}
+
+/// xenbus `probe`, through helpers.c.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device being bound to this driver.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_probe(raw: *mut RawXenbusDevice) -> c_int {
+    // SAFETY: xenbus passes a live device, alive until remove.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    match probe(dev) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// xenbus `remove`, through helpers.c: the node goes first (no new opens), a
+/// connected backend gets a moment to take what writers queued, open files and
+/// files see the channel gone, the backend is closed (bounded), and the link
+/// ends before its grant.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device bound to this driver, once.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_remove(raw: *mut RawXenbusDevice) {
+    // SAFETY: xenbus passes the live device being unbound.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    // SAFETY: The data is the binding probe stored; nothing borrows it in remove.
+    let Some(binding) = (unsafe { dev.take_drvdata::<KBox<Binding>>() }) else {
+        return;
+    };
+    let Binding { node, channel } = KBox::into_inner(binding);
+    drop(node);
+    let _ = xen::wait_for_state(
+        FLUSH_WAIT_STEPS,
+        || (channel.state(), channel.queued().1),
+        |(state, unsent)| unsent == 0 || state != ChannelState::Connected,
+    );
+    channel.link_event(LinkEvent::Removed);
+    close_backend(&channel, dev);
+    channel.release_link();
+    channel.unpublish(dev);
+    claims::release(channel.devid(), channel.name());
+}
+
+/// xenbus `otherend_changed`, through helpers.c.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device, between probe and remove.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_otherend_changed(raw: *mut RawXenbusDevice, state: c_uint) {
+    // SAFETY: xenbus passes a live device bound to this driver.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    // SAFETY: Called only between probe and remove.
+    let Some(binding) = (unsafe { bound(dev) }) else {
+        return;
+    };
+    let channel = &binding.channel;
+    if let Err(e) = follow_backend(channel, dev, XenbusState::from_raw(state)) {
+        pr_err!(
+            "channel {}: cannot follow backend state {state}: {e:?}\n",
+            channel.display_name()
+        );
+    }
+}
+
+/// xenbus `resume`, through helpers.c: after a restore or migration the old
+/// backend is gone and xenbus has reset the frontend to Initialising. The bytes
+/// still in the old ring are saved and the old ring is ended; the new ring is
+/// published from `otherend_changed` once the new backend is in InitWait (xenbus
+/// watches the backend again right after this returns), as after probe: writing
+/// xenstore from here would race xenbus's check for a state reset.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device bound to this driver.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_resume(raw: *mut RawXenbusDevice) -> c_int {
+    // SAFETY: xenbus passes a live device bound to this driver.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    // SAFETY: Called only between probe and remove.
+    let Some(binding) = (unsafe { bound(dev) }) else {
+        return 0;
+    };
+    let channel = &binding.channel;
+    // Not a hang-up: readers and writers wait for the new backend.
+    channel.link_event(LinkEvent::Paused);
+    channel.note_backend_state(XenbusState::Unknown);
+    channel.release_link();
+    // xenbus has reset the device to Initialising, as the restored xenstore says.
+    channel.assume_state(XenbusState::Initialising);
+    0
+}

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Takeover of named consoles from hvc_xen.
+//!
+//! Distribution kernels build hvc_xen in (`CONFIG_HVC_XEN_FRONTEND=y`), so it binds
+//! every secondary console at boot, channels included, as `/dev/hvcN` ttys. After
+//! load (queued, so that loading never waits for a backend), and whenever hvc_xen
+//! binds a console later, each console it holds that carries a valid, unused name
+//! moves to this driver:
+//!
+//! 1. the ring's grant reference is read from the frontend directory, where hvc_xen
+//!    published it, and checked: in the grant table's range and not reserved;
+//! 2. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
+//!    follows to Closed, removing its tty;
+//! 3. once the backend is Closed and the grant reference still reads the same, the
+//!    grant is ended here (hvc_xen never ends it), so the backend cannot map the
+//!    page again;
+//! 4. in xenbus's watch thread (where unbinding does not wait for that thread,
+//!    which may itself be removing the device), hvc_xen is unbound and frees its
+//!    page, and this driver is bound; it resets the backend through Initialising
+//!    to InitWait and connects a ring of its own.
+//!
+//! If the backend does not close in time, still maps the page, or the grant
+//! reference is bad or changed, the console stays with hvc_xen (closed), and its
+//! page is never freed; one log line says why.
+//!
+//! Nothing is handed back at unload: the consoles stay unbound and Closed, and the
+//! next load binds them directly. Handing them back to hvc_xen worked, but taking
+//! over such a console again failed in the lab: QEMU 7.2 kept the new ring mapped
+//! after its backend reported Closed, so the takeover had to abandon it.
+
+use crate::claims;
+use crate::driver;
+use crate::ffi;
+use crate::pure::handover::{self, Verdict};
+use crate::pure::number::{parse_decimal, parse_grant_ref};
+use crate::pure::xenbus::{backend_closing, backend_released, XenbusState};
+use crate::xen::{self, grant, store, xenbus::XenbusDevice};
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_int, c_ulong},
+    prelude::*,
+    str::{CStr, CString},
+    sync::global_lock,
+    time::{delay::fsleep, Delta},
+    workqueue::Queue,
+};
+
+/// How long each wait for the backend lasts at most, in 10 ms steps: QEMU answers in
+/// milliseconds, but a lab under TCG is slow.
+const BACKEND_WAIT_STEPS: u32 = 1000;
+
+/// Attempts to end hvc_xen's grant, with doubling waits from 100 ms (12.7 s in all).
+const GRANT_END_TRIES: u32 = 7;
+
+/// The name hvc_xen registers its xenbus driver under (`drivers/tty/hvc/hvc_xen.c`).
+const HVC_XEN: &CStr = c"xenconsole";
+
+global_lock! {
+    // SAFETY: Initialised by `BusWatch::new` before the bus is watched, which is
+    // before any other use.
+    /// One takeover at a time: the initial scan and those the notifier queues.
+    unsafe(uninit) static SERIAL: Mutex<()> = ();
+}
+
+/// The queue the bus notifier hands bound devices to; null when not watching.
+static QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Set while the module unloads: queued takeovers give up at once.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Why a console stays with hvc_xen.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    NoGrantRef,
+    BadGrantRef,
+    GrantRefChanged,
+    CannotClose,
+    BackendStayed,
+    StillMapped,
+    Stopping,
+    Unbound,
+}
+
+impl Refusal {
+    fn reason(self) -> &'static str {
+        match self {
+            Self::NoGrantRef => "no ring-ref in its xenstore directory",
+            Self::BadGrantRef => "its ring-ref is not a grant reference of this domain",
+            Self::GrantRefChanged => "its ring-ref changed while the backend closed",
+            Self::CannotClose => "cannot write the frontend state",
+            Self::BackendStayed => "the backend did not close within 10 s",
+            Self::StillMapped => "the backend still maps the ring after 12 s",
+            Self::Stopping => "the module is unloading",
+            Self::Unbound => "hvc_xen no longer holds it",
+        }
+    }
+}
+
+/// A counted reference to a device on the xen frontend bus.
+///
+/// # Invariants
+///
+/// Holds one reference (`get_device`) on a `struct device` embedded in a
+/// `struct xenbus_device`, dropped with the value.
+struct DeviceRef(NonNull<bindings::device>);
+
+// SAFETY: Device references may be taken and dropped on any thread.
+unsafe impl Send for DeviceRef {}
+
+impl DeviceRef {
+    /// Takes a reference on `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must point to a live device on the xen frontend bus.
+    unsafe fn get(dev: NonNull<bindings::device>) -> Self {
+        // SAFETY: The caller guarantees `dev` is live.
+        unsafe { bindings::get_device(dev.as_ptr()) };
+        // INVARIANT: The reference was taken above; the caller vouches for the bus.
+        Self(dev)
+    }
+
+    fn as_ptr(&self) -> *mut c_void {
+        self.0.as_ptr().cast()
+    }
+
+    /// The xenbus device, alive as long as `self`.
+    fn xenbus(&self) -> &XenbusDevice {
+        // SAFETY: By the type invariant the device is a live xenbus device, kept
+        // alive by our reference for the borrow's lifetime.
+        unsafe { XenbusDevice::from_raw(ffi::xen_channel_to_xenbus_device(self.as_ptr())) }
+    }
+
+    /// Whether the driver called `name` is bound to the device now.
+    fn driven_by(&self, name: &CStr) -> bool {
+        // SAFETY: The device is live by the type invariant; `name` is NUL-terminated.
+        unsafe { ffi::xen_channel_dev_driven_by(self.as_ptr(), name.as_char_ptr()) }
+    }
+}
+
+impl Drop for DeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold one reference.
+        unsafe { bindings::put_device(self.0.as_ptr()) };
+    }
+}
+
+/// Whether the `takeover` module parameter is on.
+pub(crate) fn enabled() -> bool {
+    // SAFETY: Reads a module parameter that is only written at load time.
+    unsafe { ffi::xen_channel_param_takeover() }
+}
+
+fn stopping() -> bool {
+    STOPPING.load(Ordering::Acquire)
+}
+
+/// Reads the ring's grant reference from the frontend directory, checked.
+fn ring_ref(xdev: &XenbusDevice) -> core::result::Result<u32, Refusal> {
+    let value = xdev
+        .read_node(c"ring-ref")
+        .ok()
+        .flatten()
+        .ok_or(Refusal::NoGrantRef)?;
+    parse_grant_ref(&value, grant::ref_limit()).ok_or(Refusal::BadGrantRef)
+}
+
+/// Closes the console under hvc_xen and ends its grant.
+fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal> {
+    let gref = ring_ref(xdev)?;
+    xdev.switch_state(XenbusState::Closing)
+        .map_err(|_| Refusal::CannotClose)?;
+    let closed = xen::wait_for_state(
+        BACKEND_WAIT_STEPS,
+        || (stopping(), xdev.backend_state_of_any_driver()),
+        |(stop, backend)| stop || backend_released(backend),
+    );
+    if stopping() {
+        return Err(Refusal::Stopping);
+    }
+    if !closed {
+        return Err(Refusal::BackendStayed);
+    }
+    // The value hvc_xen published is the one it granted; a different one now is
+    // someone else's doing, and may name another driver's grant.
+    if ring_ref(xdev)? != gref {
+        return Err(Refusal::GrantRefChanged);
+    }
+    // The backend may report Closed before its unmap is done, so retry with
+    // backoff, 100 ms to 6.4 s apart. A grant that stays mapped for all of it is
+    // most likely one hvc_xen reused while another console's backend still maps it
+    // (see `rescue_lost_consoles`). Each failed try logs a "g.e. ... still in use"
+    // warning from the grant table.
+    for tries in 0..GRANT_END_TRIES {
+        fsleep(Delta::from_millis(100 << tries));
+        if stopping() {
+            return Err(Refusal::Stopping);
+        }
+        // SAFETY: `gref` is in the grant table's range (checked by `ring_ref`) and
+        // is the ring grant hvc_xen published for this console, which it never uses
+        // again after its backend closed: it only returns the reference to the free
+        // list in `remove`.
+        if unsafe { grant::end_foreign_grant(gref) } {
+            return Ok(());
+        }
+    }
+    Err(Refusal::StillMapped)
+}
+
+/// Unbinds hvc_xen and binds this driver, in xenbus's watch thread.
+fn move_driver(dev: &DeviceRef) -> core::result::Result<c_int, Refusal> {
+    struct Move<'a> {
+        dev: &'a DeviceRef,
+        result: Option<c_int>,
+    }
+    /// Runs in xenwatch.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` must point to a live `Move`.
+    unsafe extern "C" fn run(ctx: *mut c_void) {
+        // SAFETY: `run_in_xenwatch` passes the `Move` below, alive until it returns.
+        let m = unsafe { &mut *ctx.cast::<Move<'_>>() };
+        if !m.dev.driven_by(HVC_XEN) {
+            return;
+        }
+        // SAFETY: The device is live; its grant is ended, so hvc_xen's remove may
+        // free the page. In xenwatch, unbinding does not wait for xenwatch.
+        unsafe { ffi::xen_channel_release_driver(m.dev.as_ptr()) };
+        // SAFETY: The device is live; the driver is registered.
+        m.result = Some(unsafe { ffi::xen_channel_attach_driver(m.dev.as_ptr()) });
+    }
+    let mut m = Move { dev, result: None };
+    // SAFETY: `m` outlives the call, which returns only once `run` has finished
+    // or can no longer start; the node name is the device's, which `dev` keeps alive.
+    let ret = unsafe {
+        ffi::xen_channel_run_in_xenwatch(
+            dev.xenbus().nodename().as_char_ptr(),
+            run,
+            (&raw mut m).cast(),
+            10 * bindings::HZ as c_ulong,
+        )
+    };
+    match (ret, m.result) {
+        (_, Some(result)) => Ok(result),
+        (0, None) => Err(Refusal::Unbound),
+        _ => Err(Refusal::Unbound),
+    }
+}
+
+/// Moves `dev` from hvc_xen to this driver, if it is a channel.
+fn take_over(dev: DeviceRef) {
+    let _serial = SERIAL.lock();
+    if stopping() || !dev.driven_by(HVC_XEN) {
+        return;
+    }
+    let xdev = dev.xenbus();
+    let Some(devid) = driver::devid(xdev) else {
+        return;
+    };
+    let name = match xdev.read_node(c"name") {
+        Ok(name) => name,
+        Err(e) => {
+            pr_warn!("console {devid}: stays with hvc_xen: cannot read its name: {e:?}\n");
+            return;
+        }
+    };
+    match handover::decide(name.as_deref(), claims::holder) {
+        Verdict::TakeOver => {}
+        Verdict::Unnamed => return,
+        Verdict::BadName(e) => {
+            pr_warn!("console {devid}: stays with hvc_xen: {}\n", e.reason());
+            return;
+        }
+        Verdict::Duplicate(holder) => {
+            pr_warn!(
+                "console {devid}: stays with hvc_xen: name already used by console {holder}\n"
+            );
+            return;
+        }
+    }
+    let shown = name
+        .as_deref()
+        .and_then(|n| core::str::from_utf8(n).ok())
+        .unwrap_or("?");
+    pr_info!("console {devid}: taking channel {shown} over from hvc_xen\n");
+    let moved = close_under_hvc_xen(xdev).and_then(|()| move_driver(&dev));
+    match moved {
+        Ok(0) => {}
+        Ok(err) => {
+            pr_err!("console {devid}: released by hvc_xen but not bound here: error {err}\n")
+        }
+        Err(why) => pr_err!(
+            "console {devid}: takeover abandoned, hvc_xen keeps the closed console: {}\n",
+            why.reason()
+        ),
+    }
+}
+
+/// Bus notifier, through helpers.c: a driver was bound to `dev`; if it is hvc_xen,
+/// the takeover runs in the queue (the device lock is held here).
+///
+/// # Safety
+///
+/// Called by the driver core with a live device on the xen frontend bus.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_bus_event(action: c_ulong, dev: *mut c_void) {
+    let bound = u32::try_from(action) == Ok(bindings::bus_notifier_event_BUS_NOTIFY_BOUND_DRIVER);
+    let queue = QUEUE.load(Ordering::Acquire);
+    if !bound || queue.is_null() || stopping() {
+        return;
+    }
+    let Some(dev) = NonNull::new(dev.cast()) else {
+        return;
+    };
+    // SAFETY: The driver core passes a live device on the bus we watch.
+    let dev = unsafe { DeviceRef::get(dev) };
+    // SAFETY: `QUEUE` is non-null only while `BusWatch` owns the queue, and its drop
+    // unregisters this notifier (waiting for running calls) before it clears `QUEUE`.
+    let queue = unsafe { Queue::from_raw(queue) };
+    if queue.try_spawn(GFP_KERNEL, move || take_over(dev)).is_err() {
+        pr_err!("cannot queue a console takeover: out of memory\n");
+    }
+}
+
+/// Collects the devices bound to hvc_xen into a `KVec<DeviceRef>`.
+///
+/// # Safety
+///
+/// `found` must be the `KVec<DeviceRef>` passed to `bus_for_each_dev`.
+unsafe extern "C" fn collect_hvc_xen(dev: *mut bindings::device, found: *mut c_void) -> c_int {
+    let Some(dev) = NonNull::new(dev) else {
+        return 0;
+    };
+    // SAFETY: `bus_for_each_dev` holds the device for the duration of the call.
+    let dev = unsafe { DeviceRef::get(dev) };
+    if dev.driven_by(HVC_XEN) {
+        // SAFETY: The caller passes the vector, used by nothing else meanwhile.
+        let found = unsafe { &mut *found.cast::<KVec<DeviceRef>>() };
+        if found.push(dev, GFP_KERNEL).is_err() {
+            return ENOMEM.to_errno();
+        }
+    }
+    0
+}
+
+/// The consoles bound to hvc_xen now.
+fn hvc_xen_consoles() -> Result<KVec<DeviceRef>> {
+    let mut found = KVec::<DeviceRef>::new();
+    // SAFETY: The driver is registered, so it and its bus are live.
+    let bus = unsafe { (*ffi::xen_channel_driver_core().cast::<bindings::device_driver>()).bus };
+    // SAFETY: `bus` is live; `collect_hvc_xen` gets `found`, as it requires.
+    to_result(unsafe {
+        bindings::bus_for_each_dev(
+            bus,
+            core::ptr::null_mut(),
+            (&raw mut found).cast(),
+            Some(collect_hvc_xen),
+        )
+    })?;
+    Ok(found)
+}
+
+/// The first scan, queued by `BusWatch::new`: rescue, then take over.
+fn initial_scan() {
+    // Rescue first: a console hvc_xen lost may still have its freed ring's grant
+    // mapped by QEMU, and hvc_xen may have reused that grant reference for another
+    // console's ring, whose takeover could then never end it.
+    rescue_lost_consoles();
+    match hvc_xen_consoles() {
+        Ok(consoles) => {
+            for dev in consoles {
+                take_over(dev);
+            }
+        }
+        Err(e) => pr_err!("cannot list the consoles hvc_xen holds: {e:?}\n"),
+    }
+}
+
+/// The bus watch: takes consoles over from hvc_xen after load and whenever hvc_xen
+/// binds one later. Dropping it stops the watch; queued takeovers give up.
+///
+/// # Invariants
+///
+/// `queue` is the takeover workqueue, published in `QUEUE` while the notifier is
+/// registered.
+pub(crate) struct BusWatch {
+    queue: NonNull<bindings::workqueue_struct>,
+}
+
+// SAFETY: The workqueue may be used and destroyed from any thread.
+unsafe impl Send for BusWatch {}
+// SAFETY: `BusWatch` has no methods that use `queue` through `&self`.
+unsafe impl Sync for BusWatch {}
+
+impl BusWatch {
+    /// Watches the bus and queues the takeover of the channels hvc_xen holds now;
+    /// `None` when the `takeover` parameter is off or hvc_xen is not built in.
+    ///
+    /// # Errors
+    ///
+    /// ENOMEM, or the notifier's registration error.
+    pub(crate) fn new() -> Result<Option<Self>> {
+        if !enabled() {
+            pr_info!("takeover from hvc_xen is off (takeover=0)\n");
+            return Ok(None);
+        }
+        // SAFETY: Reads whether a driver is registered; no preconditions.
+        if !unsafe { ffi::xen_channel_hvc_xen_present() } {
+            return Ok(None);
+        }
+        STOPPING.store(false, Ordering::Release);
+        // SAFETY: Called once per module instance, before the notifier or a scan can
+        // take the lock.
+        unsafe { SERIAL.init() };
+        // SAFETY: Allocates a workqueue; no preconditions.
+        let queue = NonNull::new(unsafe { ffi::xen_channel_alloc_takeover_wq() }).ok_or(ENOMEM)?;
+        // INVARIANT: Published before the notifier can run.
+        QUEUE.store(queue.as_ptr(), Ordering::Release);
+        let watch = Self { queue };
+        // SAFETY: The driver is registered (the module initialiser registers it
+        // first), so its bus is set.
+        to_result(unsafe { ffi::xen_channel_watch_bus() })?;
+        // SAFETY: The queue is ours (type invariant) until `drop`.
+        let q = unsafe { Queue::from_raw(queue.as_ptr()) };
+        q.try_spawn(GFP_KERNEL, initial_scan)?;
+        Ok(Some(watch))
+    }
+}
+
+/// Puts back on the bus the channels hvc_xen lost at boot.
+///
+/// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
+/// may see a "state reset", unregister the console and not probe it again, its
+/// state being no longer Initialising (seen in the lab in about one boot in four).
+/// The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
+/// Closing the backend makes QEMU unmap it; the frontend back in Initialising makes
+/// xenbus probe the console again, hvc_xen binds it, and the takeover follows.
+fn rescue_lost_consoles() {
+    let _serial = SERIAL.lock();
+    let Ok(entries) = store::directory(c"device/console") else {
+        return;
+    };
+    for devid in entries.iter().filter_map(|e| parse_decimal(e)) {
+        if devid == 0 || stopping() {
+            continue;
+        }
+        if let Err(why) = rescue(devid) {
+            pr_err!("console {devid}: lost by hvc_xen and not rescued: {why}\n");
+        }
+    }
+}
+
+/// Resets console `devid` if it is a channel with no device on the bus.
+fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
+    const NO_MEMORY: &str = "out of memory";
+    let bus_name = CString::try_from_fmt(fmt!("console-{devid}")).map_err(|_| NO_MEMORY)?;
+    // SAFETY: The driver is registered, so its bus is set; the name is NUL-terminated.
+    if unsafe { ffi::xen_channel_bus_has(bus_name.as_char_ptr()) } {
+        return Ok(());
+    }
+    let dir = CString::try_from_fmt(fmt!("device/console/{devid}")).map_err(|_| NO_MEMORY)?;
+    let name = store::read(&dir, c"name").map_err(|_| "cannot read its name")?;
+    if handover::decide(name.as_deref(), claims::holder) != Verdict::TakeOver
+        || store::state_at(&dir) == XenbusState::Initialising
+    {
+        // Not a channel we expose, or xenbus probes it anyway.
+        return Ok(());
+    }
+    let backend = store::read_path(&dir, c"backend")
+        .map_err(|_| "bad backend node")?
+        .ok_or("no backend node")?;
+    let backend_state = || (stopping(), store::state_at(&backend));
+    pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
+    store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
+    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+        s || backend_closing(b)
+    }) || stopping()
+    {
+        return Err("the backend did not close within 10 s");
+    }
+    store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
+    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+        s || backend_released(b)
+    }) || stopping()
+    {
+        return Err("the backend did not close within 10 s");
+    }
+    store::remove(&dir, c"ring-ref");
+    store::remove(&dir, c"port");
+    store::write_state(&dir, XenbusState::Initialising).map_err(|_| "cannot write its state")
+}
+
+impl Drop for BusWatch {
+    fn drop(&mut self) {
+        STOPPING.store(true, Ordering::Release);
+        // SAFETY: Unregistering waits for running notifier calls; it is harmless if
+        // `new` failed to register.
+        unsafe { ffi::xen_channel_unwatch_bus() };
+        QUEUE.store(core::ptr::null_mut(), Ordering::Release);
+        // SAFETY: By the type invariant `queue` is ours; destroying it runs the
+        // takeovers still queued first, which give up at once (`STOPPING`).
+        unsafe { bindings::destroy_workqueue(self.queue.as_ptr()) };
+    }
+}
