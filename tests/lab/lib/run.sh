@@ -14,7 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 . "$repo/scripts/lib.sh"
-test_name=$(basename "$here")
+test_name=${XC_TEST_NAME:-$(basename "$here")}
 prepare_only=
 if [ "${1:-}" = --prepare ]; then
 	prepare_only=1

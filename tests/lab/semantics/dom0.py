@@ -42,5 +42,12 @@ ktap.check(ctl.line(timeout=120) == "HANG-UP", "guest-ready-for-hang-up")
 xs("xenstore-write", backend_dir(NAME) + "/state", "5")
 ktap.check(main.line(timeout=120) == "AGAIN", "reconnected-same-socket")
 main.send("AGAIN-ACK\n")
+# The guest writes 48 KiB on the control channel and closes it at once.
+words = ctl.line(timeout=120).split()
+want = int(words[1]) if len(words) == 2 and words[0] == "BULK" else -1
+bulk = ctl.exact(want, timeout=300) if want > 0 else b""
+expected = bytes(ord("a") + i % 26 for i in range(want)) if want > 0 else None
+ktap.check(bulk == expected, "closed-file-bytes-arrived", f"{len(bulk)} of {want} bytes, intact: {bulk == expected}")
+main.send(f"BULK-OK {len(bulk) if bulk == expected else -1}\n")
 wait_guest_done()
 ktap.finished()

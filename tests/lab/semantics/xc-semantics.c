@@ -136,27 +136,42 @@ static int unbind(const char *xbdev)
 	return driver_op("unbind", xbdev);
 }
 
-/* Waits up to 60 s for console-N's channel to report backend state `want`. */
-static int wait_backend_state(const char *xbdev, const char *want)
+/* Reads sysfs attribute @attr of console-N's channel into @buf; 0 on success. */
+static int read_attr(const char *xbdev, const char *attr, char *buf, size_t cap)
 {
-	char path[160], state[64];
+	char path[200];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/bus/xen/devices/%s/misc/xen-channel-%s/%s", xbdev,
+		 xbdev + strlen("console-"), attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	ok = fgets(buf, cap, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok ? 0 : -1;
+}
+
+/* Waits up to 60 s for console-N's channel attribute @attr to read @want. */
+static int wait_attr(const char *xbdev, const char *attr, const char *want)
+{
+	char value[64];
 	int i;
 
-	snprintf(path, sizeof(path), "/sys/bus/xen/devices/%s/misc/xen-channel-%s/backend_state",
-		 xbdev, xbdev + strlen("console-"));
 	for (i = 0; i < 600; i++) {
-		FILE *f = fopen(path, "r");
-
-		if (f) {
-			int got = fgets(state, sizeof(state), f) && !strncmp(state, want, strlen(want));
-
-			fclose(f);
-			if (got)
-				return 0;
-		}
+		if (!read_attr(xbdev, attr, value, sizeof(value)) && !strcmp(value, want))
+			return 0;
 		usleep(100000);
 	}
 	return -1;
+}
+
+static int wait_backend_state(const char *xbdev, const char *want)
+{
+	return wait_attr(xbdev, "backend_state", want);
 }
 
 
@@ -266,6 +281,14 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof(line), "\nCOUNT %ld\n", accepted);
 	write_all(fd, line);
 	printf("# accepted %ld bytes\n", accepted);
+	/* dom0 reads on to the COUNT line: fsync returns once QEMU has it all. */
+	check(fsync(fd) == 0, "fsync-waits-for-backend", "errno %d", errno);
+	{
+		char value[32] = "?";
+
+		read_attr(xbdev, "tx_queued", value, sizeof(value));
+		check(!strcmp(value, "0"), "nothing-queued-after-fsync", "tx_queued %s", value);
+	}
 
 	/*
 	 * dom0 sends BYE-DATA, then closes the backend (xenstore state 5) once we
@@ -286,6 +309,12 @@ int main(int argc, char **argv)
 		while (n < 0 && errno == EINTR);
 		check(n == 0, "eof-after-backend-close", "read %d errno %d", n, errno);
 	}
+	{
+		char value[32] = "?";
+
+		read_attr(xbdev, "state", value, sizeof(value));
+		check(!strcmp(value, "hung-up"), "state-hung-up", "state %s", value);
+	}
 	check(poll_events(fd, POLLIN, 0) & POLLHUP, "pollhup-when-closed", "no POLLHUP");
 	n = write(fd, "x", 1);
 	check(n < 0 && errno == EPIPE, "write-epipe-when-closed", "write %d errno %d", n, errno);
@@ -304,15 +333,49 @@ int main(int argc, char **argv)
 	write_all(fd, "AGAIN\n");
 	n = read_line(fd, line, sizeof(line), 30000);
 	check(n > 0 && !strcmp(line, "AGAIN-ACK\n"), "bytes-after-reconnect", "got %d '%s'", n, line);
+	check(wait_attr(xbdev, "state", "connected") == 0, "state-connected-again", "not connected");
+
+	/*
+	 * Bytes a write accepted belong to the channel: the control channel's file
+	 * is closed right after 48 KiB are written, and dom0 still gets them all.
+	 */
+	{
+		static char bulk[49152 + 1];
+		size_t i;
+
+		for (i = 0; i + 1 < sizeof(bulk); i++)
+			bulk[i] = 'a' + i % 26;
+		snprintf(line, sizeof(line), "BULK %zu\n", sizeof(bulk) - 1);
+		write_all(ctl, line);
+		write_all(ctl, bulk);
+	}
 
 	/* Only this file may hold the module from here on. */
 	close(ctl);
+	n = read_line(fd, line, sizeof(line), 120000);
+	check(n > 0 && !strcmp(line, "BULK-OK 49152\n"), "closed-file-bytes-delivered", "got %d '%s'", n,
+	      line);
 	check(unbind(argv[4]) == 0, "unbind-control", "errno %d", errno);
 	/*
 	 * Bound again, the device starts Closed (the driver core closed it on unbind):
 	 * the channel must reset the backend and reconnect.
 	 */
 	check(driver_op("bind", argv[4]) == 0, "rebind-control", "errno %d", errno);
+	/*
+	 * Bound again but not connected yet: a file opened now sees no hang-up and
+	 * no end of file, only a read that would wait.
+	 */
+	{
+		int early = open(argv[3], O_RDWR | O_NONBLOCK);
+		char c;
+		int revents = early < 0 ? -1 : poll_events(early, POLLIN, 0);
+
+		n = early < 0 ? -2 : read(early, &c, 1);
+		check(early >= 0 && revents == 0 && n < 0 && errno == EAGAIN, "rebound-open-waits",
+		      "fd %d revents %x read %d errno %d", early, revents, n, errno);
+		if (early >= 0)
+			close(early);
+	}
 	check(wait_backend_state(argv[4], "Connected") == 0, "rebound-channel-reconnects",
 	      "backend never Connected again");
 	check(unbind(argv[4]) == 0, "unbind-control-again", "errno %d", errno);
