@@ -5,6 +5,7 @@
 #   make                 build xen_channel.ko against KDIR
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
+#   make bench           hvc_xen against this module in the lab (scripts/bench)
 #   make clippy          the module build with CLIPPY=1
 #   make install         install the module (KDIR's release) and the udev rule
 #
@@ -40,7 +41,7 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules clippy install clean setup kernel demo check test-unit test-lab fmt-check
+.PHONY: all modules clippy install clean setup kernel demo check bench
 
 all: modules
 
@@ -73,3 +74,6 @@ demo: kernel
 
 check: kernel
 	scripts/check
+
+bench: setup
+	scripts/bench $(BENCH_ARGS)
