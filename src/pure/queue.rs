@@ -64,9 +64,10 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
         let n = src.len().min(self.space());
         let mut done = 0;
         for run in self.runs(self.head + self.len, n) {
-            let len = run.len();
-            self.buf[run].copy_from_slice(&src[done..done + len]);
-            done += len;
+            // Both sides are cut to the run's length, so the copy cannot fail.
+            let to = &mut self.buf[run];
+            to.copy_from_slice(&src[done..][..to.len()]);
+            done += to.len();
         }
         // INVARIANT: `n <= space`, so `len` stays within the capacity.
         self.len += n;
@@ -105,9 +106,10 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
         let n = dst.len().min(self.len.saturating_sub(offset));
         let mut done = 0;
         for run in self.runs(self.head + offset, n) {
-            let len = run.len();
-            dst[done..done + len].copy_from_slice(&self.buf[run]);
-            done += len;
+            // Both sides are cut to the run's length, so the copy cannot fail.
+            let from = &self.buf[run];
+            dst[done..][..from.len()].copy_from_slice(from);
+            done += from.len();
         }
         n
     }
