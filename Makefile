@@ -2,7 +2,8 @@
 #
 # xen_channel.ko out of tree, plus the project's setup, tests and lab.
 #
-#   make                 build xen_channel.ko against KDIR
+#   make                 build xen_channel.ko and its kernel clients (consumers/)
+#                        against KDIR
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
 #   make bench           hvc_xen against this module in the lab (scripts/bench)
@@ -41,24 +42,32 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules clippy install clean setup kernel demo check bench
+.PHONY: all modules consumers clippy install clean setup kernel demo check bench
 
-all: modules
+all: modules consumers
 
 modules:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) modules
+
+# The clients of the in-kernel API, built as other modules would be: against the
+# header and this build's Module.symvers.
+consumers: modules
+	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(subst M=$(CURDIR),M=$(CURDIR)/consumers,$(KBUILD_ARGS)) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 clippy:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
 
 UDEV_RULES_DIR ?= /lib/udev/rules.d
 
-install: modules
+install: modules consumers
 	$(MAKE) $(INSTALL_ARGS) modules_install
+	$(MAKE) $(subst M=$(CURDIR),M=$(CURDIR)/consumers,$(INSTALL_ARGS)) modules_install
 	install -D -m 644 udev/60-xen-channel.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-xen-channel.rules
 
 clean:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) clean
+	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(subst M=$(CURDIR),M=$(CURDIR)/consumers,$(KBUILD_ARGS)) clean
 	rm -rf tests/core/target
 
 setup:

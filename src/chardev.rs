@@ -7,7 +7,8 @@
 //! `fops.owner` and cannot name the node, so, like Rust Binder, this file builds
 //! the `file_operations` table itself. `misc_open` leaves the `struct miscdevice`
 //! in `file->private_data`; `open` swaps it for a counted reference to the
-//! channel, dropped in `release`. One file at a time holds a channel.
+//! channel, dropped in `release`. One file at a time holds a channel, and a
+//! kernel client (`client.rs`) counts as one.
 
 use crate::channel::{Channel, Holder};
 use crate::ffi;
@@ -208,6 +209,7 @@ unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::
     // SAFETY: `open` stored the reference; the VFS calls release once, last.
     let channel = unsafe { Arc::<Channel>::from_raw((*file).private_data.cast()) };
     channel.unhold(Holder::File);
+    crate::client::file_released(&channel);
     0
 }
 

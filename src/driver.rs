@@ -18,7 +18,7 @@ use crate::pure::lifecycle::{ChannelState, LinkEvent};
 use crate::pure::number::parse_decimal;
 use crate::pure::xenbus::{backend_closing, on_backend_change, Action, XenbusState};
 use crate::xen::{self, xenbus::XenbusDevice};
-use crate::{claims, pure::name};
+use crate::{claims, client, pure::name};
 use kernel::{
     ffi::{c_int, c_uint},
     prelude::*,
@@ -29,8 +29,8 @@ use kernel::{
 /// How long `remove` waits for the backend to let go of the ring, in 10 ms steps.
 const CLOSE_WAIT_STEPS: u32 = 200;
 
-/// How long `remove` lets a connected backend take what writers queued, in 10 ms
-/// steps.
+/// How long `remove` lets a connected backend take what writers queued, at most,
+/// in 10 ms steps.
 const FLUSH_WAIT_STEPS: u32 = 100;
 
 /// The registered xenbus driver; unregisters on drop.
@@ -121,6 +121,7 @@ fn probe(dev: &XenbusDevice) -> Result {
             return Err(e);
         }
     };
+    client::channel_added(&channel)?;
     claim.keep();
     dev.set_drvdata(KBox::new(Binding { node, channel }, GFP_KERNEL)?);
     Ok(())
@@ -161,6 +162,23 @@ fn follow_backend(channel: &Arc<Channel>, dev: &XenbusDevice, backend: XenbusSta
     }
 }
 
+/// Gives a connected backend a moment to take what writers queued before the
+/// device goes: until nothing is left, the backend stops taking bytes for
+/// 200 ms, or 1 s has passed.
+fn flush(channel: &Channel) {
+    let mut left = channel.queued().1;
+    let mut still = 0;
+    for _ in 0..FLUSH_WAIT_STEPS {
+        if left == 0 || still >= 20 {
+            return;
+        }
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+        let now = channel.queued().1;
+        still = if now < left { 0 } else { still + 1 };
+        left = now;
+    }
+}
+
 /// Asks the backend to close and waits, bounded, until it has, so that it stops
 /// mapping the ring before the grant is ended.
 fn close_backend(channel: &Channel, dev: &XenbusDevice) {
@@ -193,10 +211,10 @@ unsafe extern "C" fn xen_channel_probe(raw: *mut RawXenbusDevice) -> c_int {
     }
 }
 
-/// xenbus `remove`, through helpers.c: the node goes first (no new opens), a
-/// connected backend gets a moment to take what writers queued, open files and
-/// files see the channel gone, the backend is closed (bounded), and the link
-/// ends before its grant.
+/// xenbus `remove`, through helpers.c: the node goes first (no new opens), open
+/// files and the kernel client see the channel gone, a connected backend gets a
+/// moment to take what writers queued, the backend is closed (bounded), and the
+/// link ends before its grant.
 ///
 /// # Safety
 ///
@@ -211,12 +229,12 @@ unsafe extern "C" fn xen_channel_remove(raw: *mut RawXenbusDevice) {
     };
     let Binding { node, channel } = KBox::into_inner(binding);
     drop(node);
-    let _ = xen::wait_for_state(
-        FLUSH_WAIT_STEPS,
-        || (channel.state(), channel.queued().1),
-        |(state, unsent)| unsent == 0 || state != ChannelState::Connected,
-    );
+    let connected = channel.state() == ChannelState::Connected;
     channel.link_event(LinkEvent::Removed);
+    client::channel_removed(&channel);
+    if connected {
+        flush(&channel);
+    }
     close_backend(&channel, dev);
     channel.release_link();
     channel.unpublish(dev);
@@ -243,6 +261,23 @@ unsafe extern "C" fn xen_channel_otherend_changed(raw: *mut RawXenbusDevice, sta
             channel.display_name()
         );
     }
+}
+
+/// xenbus `suspend`, through helpers.c: the domain is about to be saved; a kernel
+/// client hears that its channel stops for a while.
+///
+/// # Safety
+///
+/// Called by xenbus with a live device bound to this driver.
+#[no_mangle]
+unsafe extern "C" fn xen_channel_suspend(raw: *mut RawXenbusDevice) -> c_int {
+    // SAFETY: xenbus passes a live device bound to this driver.
+    let dev = unsafe { XenbusDevice::from_raw(raw) };
+    // SAFETY: Called only between probe and remove.
+    if let Some(binding) = unsafe { bound(dev) } {
+        binding.channel.suspending();
+    }
+    0
 }
 
 /// xenbus `resume`, through helpers.c: after a restore or migration the old

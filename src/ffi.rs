@@ -7,7 +7,7 @@
 
 use kernel::{
     bindings,
-    ffi::{c_char, c_int, c_uint, c_ulong, c_void},
+    ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
 };
 
 /// `struct xenbus_device`, only ever behind a pointer.
@@ -100,6 +100,14 @@ extern "C" {
         cond: WaitCond,
         ctx: *const c_void,
     ) -> c_int;
+    pub(crate) fn xen_channel_wait_timeout(
+        wq: *mut bindings::wait_queue_head,
+        cond: WaitCond,
+        ctx: *const c_void,
+        timeout: c_long,
+    ) -> c_long;
+    pub(crate) fn xen_channel_udelay(us: c_uint);
+
     // The device node's sysfs attributes.
     pub(crate) fn xen_channel_attr_groups() -> *mut *const bindings::attribute_group;
 

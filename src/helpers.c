@@ -10,6 +10,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/miscdevice.h>
@@ -24,7 +25,18 @@
 #include <xen/page.h>
 #include <xen/xenbus.h>
 
+#include <xen-channel.h>
+
 #include "helpers.h"
+
+/* The in-kernel client API (include/xen-channel.h), defined in src/client.rs. */
+EXPORT_SYMBOL_GPL(xen_channel_register);
+EXPORT_SYMBOL_GPL(xen_channel_unregister);
+EXPORT_SYMBOL_GPL(xen_channel_write_atomic);
+EXPORT_SYMBOL_GPL(xen_channel_write);
+EXPORT_SYMBOL_GPL(xen_channel_flush);
+EXPORT_SYMBOL_GPL(xen_channel_rx_kick);
+EXPORT_SYMBOL_GPL(xen_channel_state);
 
 /* --- Module parameters ---------------------------------------------------- */
 
@@ -68,6 +80,7 @@ static struct xenbus_driver xen_channel_driver = {
 	.probe = xen_channel_probe_c,
 	.remove = xen_channel_remove,
 	.otherend_changed = xen_channel_otherend_changed,
+	.suspend = xen_channel_suspend,
 	.resume = xen_channel_resume,
 };
 
@@ -296,6 +309,19 @@ int xen_channel_wait(struct wait_queue_head *wq, bool (*cond)(const void *ctx),
 		     const void *ctx)
 {
 	return wait_event_interruptible(*wq, cond(ctx));
+}
+
+/* As xen_channel_wait, for at most @timeout jiffies: jiffies left, 0 on time-out. */
+long xen_channel_wait_timeout(struct wait_queue_head *wq, bool (*cond)(const void *ctx),
+			      const void *ctx, long timeout)
+{
+	return wait_event_interruptible_timeout(*wq, cond(ctx), timeout);
+}
+
+/* A busy wait, for paths that poll the ring with interrupts off (panic). */
+void xen_channel_udelay(unsigned int us)
+{
+	udelay(us);
 }
 
 /* --- sysfs attributes of the device node ------------------------------------- */

@@ -65,6 +65,9 @@ bool xen_channel_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags);
 void xen_channel_waitq_init(struct wait_queue_head *wq);
 int xen_channel_wait(struct wait_queue_head *wq, bool (*cond)(const void *ctx),
 		     const void *ctx);
+long xen_channel_wait_timeout(struct wait_queue_head *wq, bool (*cond)(const void *ctx),
+			      const void *ctx, long timeout);
+void xen_channel_udelay(unsigned int us);
 
 /* The device node's sysfs attributes. */
 const struct attribute_group **xen_channel_attr_groups(void);
@@ -90,6 +93,7 @@ int xen_channel_probe(struct xenbus_device *dev);
 void xen_channel_remove(struct xenbus_device *dev);
 void xen_channel_otherend_changed(struct xenbus_device *dev, enum xenbus_state state);
 int xen_channel_resume(struct xenbus_device *dev);
+int xen_channel_suspend(struct xenbus_device *dev);
 void xen_channel_bus_event(unsigned long action, struct device *dev);
 ssize_t xen_channel_attr_show(struct miscdevice *misc, const char *attr, char *buf);
 

@@ -19,6 +19,9 @@ use kernel::{
 /// A spinlock that disables local interrupts while held.
 pub(crate) type IrqSpinLock<T> = Lock<T, IrqSpinLockBackend>;
 
+/// The guard of an [`IrqSpinLock`].
+pub(crate) type IrqSpinLockGuard<'a, T> = kernel::sync::lock::Guard<'a, T, IrqSpinLockBackend>;
+
 /// The [`Backend`] of [`IrqSpinLock`]: the saved interrupt flags are the guard's state.
 pub(crate) struct IrqSpinLockBackend;
 

@@ -11,7 +11,8 @@
 //!
 //! - the module root, [`takeover`] (consoles from hvc_xen) and [`driver`] (the
 //!   xenbus frontend);
-//! - [`chardev`] (the device node);
+//! - [`chardev`] (the device node) and [`client`] (kernel clients, the
+//!   in-kernel API of `include/xen-channel.h`);
 //! - [`channel`] (one channel: data path, link, state, waiters) and [`claims`];
 //! - [`xen`] and [`sync`], safe wrappers over [`ffi`] (helpers.c);
 //! - [`pure`]: the pure core, with no `kernel` dependency, tested in user space.
@@ -23,6 +24,7 @@
 mod channel;
 mod chardev;
 mod claims;
+mod client;
 mod driver;
 mod ffi;
 mod pure;
@@ -54,6 +56,8 @@ impl kernel::Module for XenChannelModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Called once, before the driver exists.
         unsafe { claims::init() };
+        // SAFETY: As above.
+        unsafe { client::init() };
         let driver = driver::Registration::new()?;
         let takeover = takeover::BusWatch::new()?;
         Ok(Self {

@@ -22,6 +22,7 @@
 //!    or a call into xenbus, so the handler never waits long.
 
 mod io;
+mod kernel_io;
 pub(crate) mod link;
 pub(crate) mod waiters;
 
@@ -30,7 +31,7 @@ use crate::pure::lifecycle::{bands, readiness, ChannelState, LinkEvent, Readines
 use crate::pure::path::{DataPath, LinkEnd, Moved, SAVE_HEADROOM};
 use crate::pure::ring::CorruptIndex;
 use crate::pure::xenbus::XenbusState;
-use crate::sync::IrqSpinLock;
+use crate::sync::{IrqSpinLock, IrqSpinLockGuard};
 use crate::xen::{evtchn, grant::SharedPage, xenbus::XenbusDevice};
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -40,7 +41,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     str::{CStr, CString},
-    sync::{Arc, Mutex},
+    sync::{Arc, ArcBorrow, Mutex},
     types::Opaque,
 };
 use link::{Link, LiveRing};
@@ -81,6 +82,8 @@ pub(crate) struct Data {
     backend: XenbusState,
     /// Ended links whose page the backend still mapped.
     held_rings: u32,
+    /// The kernel client that has the channel, if any.
+    listener: Option<Arc<dyn Listener>>,
 }
 
 impl Data {
@@ -102,11 +105,65 @@ impl Data {
     }
 }
 
-/// Who uses a channel: one file at a time.
+/// Who uses a channel: one file or one kernel client at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Holder {
     /// An open file of the device node.
     File = 1,
+    /// A kernel client (`client.rs`).
+    Client = 2,
+}
+
+/// What changed on a channel, for the kernel client that has it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Pokes {
+    /// Bytes arrived.
+    pub(crate) rx: bool,
+    /// Writers got room.
+    pub(crate) space: bool,
+    /// The state changed.
+    pub(crate) state: bool,
+    /// The domain is about to be saved.
+    pub(crate) suspend: bool,
+}
+
+impl Pokes {
+    /// Everything: a client that just got the channel looks at all of it.
+    pub(crate) const ALL: Pokes = Pokes {
+        rx: true,
+        space: true,
+        state: true,
+        suspend: false,
+    };
+
+    /// As bits, for an atomic.
+    pub(crate) fn bits(self) -> u32 {
+        u32::from(self.rx)
+            | u32::from(self.space) << 1
+            | u32::from(self.state) << 2
+            | u32::from(self.suspend) << 3
+    }
+
+    /// From [`Pokes::bits`].
+    pub(crate) fn from_bits(bits: u32) -> Self {
+        Self {
+            rx: bits & 1 != 0,
+            space: bits & 2 != 0,
+            state: bits & 4 != 0,
+            suspend: bits & 8 != 0,
+        }
+    }
+
+    fn any(self) -> bool {
+        self.bits() != 0
+    }
+}
+
+/// The kernel client of a channel, as the channel sees it: told of changes,
+/// from any context (the event handler included), without waiting.
+pub(crate) trait Listener: Send + Sync {
+    /// Something in `pokes` changed.
+    fn poke(self: ArcBorrow<'_, Self>, pokes: Pokes);
 }
 
 /// A bounce buffer between the queues and user space, owned by whoever holds
@@ -147,6 +204,13 @@ pub(crate) struct Channel {
     misc_name: CString,
 }
 
+// SAFETY: The C parts (`misc`, and the wait queue and fasync list in `waiters`)
+// are used only through kernel functions that do their own locking; every other
+// field is behind a lock or atomic, or immutable after creation.
+unsafe impl Send for Channel {}
+// SAFETY: As above.
+unsafe impl Sync for Channel {}
+
 impl Channel {
     /// Creates an unconnected channel named `name` for console `devid`, whose
     /// frontend xenbus left in `frontend`, with queues of `queue` bytes.
@@ -183,6 +247,7 @@ impl Channel {
                         frontend,
                         backend: XenbusState::Unknown,
                         held_rings: 0,
+                        listener: None,
                     },
                     c"xen_channel:data",
                     kernel::static_lock_class!(),
@@ -287,11 +352,26 @@ impl Channel {
     /// Runs `f` on the locked data, then wakes whoever the change concerns and
     /// notifies the backend if bytes moved its way.
     fn update<R>(&self, f: impl FnOnce(&mut Data) -> (R, Moved)) -> R {
-        let mut data = self.data.lock();
-        let before = data.readiness();
+        self.update_locked(self.data.lock(), f)
+    }
+
+    /// [`Channel::update`] with the lock already taken.
+    fn update_locked<R>(
+        &self,
+        mut data: IrqSpinLockGuard<'_, Data>,
+        f: impl FnOnce(&mut Data) -> (R, Moved),
+    ) -> R {
+        let (before, was) = (data.readiness(), data.state);
         let (result, moved) = f(&mut data);
         let after = data.readiness();
         let port = data.port().filter(|_| moved.notify_backend());
+        let pokes = Pokes {
+            rx: moved.drained > 0,
+            space: moved.consumed > 0,
+            state: data.state != was,
+            suspend: false,
+        };
+        let listener = data.listener.clone().filter(|_| pokes.any());
         drop(data);
         if let Some(port) = port {
             evtchn::notify(port);
@@ -300,7 +380,26 @@ impl Channel {
         if owed.any() || moved.drained > 0 || moved.consumed > 0 || before != after {
             self.waiters.wake(owed);
         }
+        if let Some(listener) = listener {
+            listener.as_arc_borrow().poke(pokes);
+        }
         result
+    }
+
+    /// Gives the channel's changes to `listener` from now on (`None`: to nobody).
+    pub(crate) fn set_listener(&self, listener: Option<Arc<dyn Listener>>) {
+        self.data.lock().listener = listener;
+    }
+
+    /// Tells the listener, if any, that the domain is about to be saved.
+    pub(crate) fn suspending(&self) {
+        let listener = self.data.lock().listener.clone();
+        if let Some(listener) = listener {
+            listener.as_arc_borrow().poke(Pokes {
+                suspend: true,
+                ..Pokes::default()
+            });
+        }
     }
 
     /// Records `event` in the state users see.

@@ -11,7 +11,12 @@ use crate::ffi;
 use crate::pure::lifecycle::Bands;
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{bindings, ffi::c_int, prelude::*, types::Opaque};
+use kernel::{
+    bindings,
+    ffi::{c_int, c_long},
+    prelude::*,
+    types::Opaque,
+};
 
 /// The wait queue, the SIGIO subscribers and the wakeup counter of a channel.
 ///
@@ -94,6 +99,26 @@ impl Waiters {
             return Err(ERESTARTSYS);
         }
         Ok(())
+    }
+
+    /// As [`Waiters::wait`], for at most `jiffies`: the jiffies left, 0 on time-out.
+    ///
+    /// # Errors
+    ///
+    /// ERESTARTSYS if a signal arrived.
+    pub(crate) fn wait_timeout(&self, seen: u32, jiffies: c_long) -> Result<c_long> {
+        let ctx = WaitContext {
+            waiters: self,
+            seen,
+        };
+        // SAFETY: `queue` is initialised; `ctx` outlives the call.
+        let ret = unsafe {
+            ffi::xen_channel_wait_timeout(self.queue.get(), woken, (&raw const ctx).cast(), jiffies)
+        };
+        if ret < 0 {
+            return Err(ERESTARTSYS);
+        }
+        Ok(ret)
     }
 
     /// The wait queue head, for `poll_wait`.

@@ -11,11 +11,20 @@
  *                                   xenstore home, e.g. data/x) through
  *                                   /dev/xen/xenbus: a way to talk to dom0 that
  *                                   does not use the module under test
+ *   xc-guest xs-wait KEY VALUE MS   wait up to MS until KEY reads VALUE (dom0
+ *                                   writes it under the domain's home)
  *   xc-guest first-read PATH MS [KEY VALUE]
  *                                   wait up to MS for PATH to exist, open it at
  *                                   once (then xs-write KEY VALUE) and read:
  *                                   prints "DATA <n> <line>", "EOF" or
  *                                   "ERROR <errno>"
+ *   xc-guest hwrng-check PATH BYTES SEED
+ *                                   read BYTES from PATH (/dev/hwrng) and check
+ *                                   them against the SplitMix64 stream of SEED
+ *                                   (tools/xen-channel-rng-feeder --stream): in
+ *                                   order, none repeated, gaps allowed (other
+ *                                   readers, a feeder that restarted further on);
+ *                                   prints "OK bytes <n> gaps <g> bytes/s <r>"
  *   xc-guest epoll-wait PATH MS [KEY VALUE]
  *                                   the same, but epoll (level-triggered,
  *                                   EPOLLIN) until bytes arrive, counting the
@@ -36,8 +45,9 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: xc-guest poll FD in|out MS | xs-write KEY VALUE |\n"
-			"       first-read PATH MS | epoll-wait PATH MS\n");
+	fprintf(stderr, "usage: xc-guest poll FD in|out MS | xs-write KEY VALUE | xs-wait KEY VALUE MS |\n"
+			"       first-read PATH MS [KEY VALUE] | epoll-wait PATH MS [KEY VALUE] |\n"
+			"       hwrng-check PATH BYTES SEED | drain PATH QUIET_MS MAX_MS\n");
 	return 2;
 }
 
@@ -75,10 +85,56 @@ static int cmd_poll(int argc, char **argv)
 struct xsd_sockmsg {
 	uint32_t type, req_id, tx_id, len;
 };
+#define XS_READ 2
 #define XS_WRITE 11
 #define XS_ERROR 16
 
 static int xs_write(const char *key, const char *value);
+
+/* Reads KEY into @value (NUL-terminated); 0 on success. */
+static int xs_read(const char *key, char *value, size_t cap)
+{
+	char msg[sizeof(struct xsd_sockmsg) + 4096], reply[sizeof(struct xsd_sockmsg) + 4096];
+	struct xsd_sockmsg *h = (void *)msg, *r = (void *)reply;
+	size_t klen = strlen(key) + 1;
+	ssize_t n;
+	int fd;
+
+	if (klen > 4096)
+		return -1;
+	*h = (struct xsd_sockmsg){ .type = XS_READ, .req_id = 2, .len = klen };
+	memcpy(msg + sizeof(*h), key, klen);
+	fd = open("/dev/xen/xenbus", O_RDWR);
+	if (fd < 0)
+		return -1;
+	if (write(fd, msg, sizeof(*h) + klen) < 0) {
+		close(fd);
+		return -1;
+	}
+	n = read(fd, reply, sizeof(reply));
+	close(fd);
+	if (n < (ssize_t)sizeof(*r) || r->type == XS_ERROR || r->len >= cap)
+		return -1;
+	memcpy(value, reply + sizeof(*r), r->len);
+	value[r->len] = 0;
+	return 0;
+}
+
+static int cmd_xs_wait(int argc, char **argv)
+{
+	long deadline;
+	char value[4096];
+
+	if (argc != 5)
+		return usage();
+	deadline = now_ms() + atol(argv[4]);
+	while (now_ms() < deadline) {
+		if (!xs_read(argv[2], value, sizeof(value)) && !strcmp(value, argv[3]))
+			return 0;
+		usleep(100000);
+	}
+	return 1;
+}
 
 static int cmd_xs_write(int argc, char **argv)
 {
@@ -213,15 +269,148 @@ static int cmd_epoll_wait(int argc, char **argv)
 	}
 }
 
+/* Byte @i of the SplitMix64 stream of @seed (the feeder's, 8 bytes a word). */
+static uint8_t stream_byte(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed + (i / 8 + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z >> (8 * (i % 8));
+}
+
+#define STREAM_LIMIT (16u << 20)
+
+static int cmd_hwrng_check(int argc, char **argv)
+{
+	size_t want, got = 0, gaps = 0, pos = 0, i;
+	uint8_t *stream, *data;
+	uint64_t seed;
+	long t0;
+	int fd;
+
+	if (argc != 5)
+		return usage();
+	want = strtoul(argv[3], NULL, 0);
+	seed = strtoull(argv[4], NULL, 0);
+	stream = malloc(STREAM_LIMIT);
+	data = malloc(want);
+	if (!stream || !data)
+		return 2;
+	for (i = 0; i < STREAM_LIMIT; i++)
+		stream[i] = stream_byte(seed, i);
+	fd = open(argv[2], O_RDONLY);
+	if (fd < 0) {
+		printf("ERROR open %d\n", errno);
+		return 2;
+	}
+	t0 = now_ms();
+	while (got < want) {
+		ssize_t n = read(fd, data + got, want - got < 4096 ? want - got : 4096);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			printf("ERROR read %zd errno %d after %zu bytes\n", n, errno, got);
+			return 2;
+		}
+		got += n;
+	}
+	t0 = now_ms() - t0;
+	/*
+	 * Walk the bytes along the stream: where they stop matching, the next 16
+	 * must be found further on (a gap: bytes another reader took, or a feeder
+	 * that restarted further on). Never backwards: nothing repeated.
+	 */
+	for (i = 0; i < got;) {
+		if (pos < STREAM_LIMIT && data[i] == stream[pos]) {
+			i++, pos++;
+			continue;
+		}
+		if (got - i < 16) {
+			printf("BAD tail of %zu bytes at %zu does not follow stream offset %zu\n", got - i, i,
+			       pos);
+			return 1;
+		}
+		{
+			uint8_t *at = memmem(stream + pos, STREAM_LIMIT - pos, data + i, 16);
+
+			if (!at) {
+				printf("BAD bytes at %zu are not in the stream after offset %zu\n", i, pos);
+				return 1;
+			}
+			pos = at - stream;
+			gaps++;
+		}
+	}
+	printf("OK bytes %zu gaps %zu bytes/s %ld\n", got, gaps, t0 > 0 ? (long)(got * 1000 / t0) : 0);
+	return 0;
+}
+
+/*
+ * drain PATH QUIET_MS MAX_MS: reads PATH non-blocking until it has said EAGAIN
+ * for QUIET_MS in a row; prints "DRAINED bytes N eagain M". Fails when a read
+ * fails otherwise, returns end of file, or MAX_MS pass first.
+ */
+static int cmd_drain(int argc, char **argv)
+{
+	long quiet_ms, deadline, quiet_since = -1;
+	size_t bytes = 0, eagain = 0;
+	char data[4096];
+	int fd;
+
+	if (argc != 5)
+		return usage();
+	quiet_ms = atol(argv[3]);
+	deadline = now_ms() + atol(argv[4]);
+	fd = open(argv[2], O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		printf("ERROR open %d\n", errno);
+		return 2;
+	}
+	while (now_ms() < deadline) {
+		ssize_t n = read(fd, data, sizeof(data));
+
+		if (n > 0) {
+			bytes += n;
+			quiet_since = -1;
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN) {
+			eagain++;
+			if (quiet_since < 0)
+				quiet_since = now_ms();
+			else if (now_ms() - quiet_since >= quiet_ms)
+				break;
+			usleep(50000);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		printf("ERROR read %zd errno %d after %zu bytes\n", n, n < 0 ? errno : 0, bytes);
+		return 1;
+	}
+	printf("%s bytes %zu eagain %zu\n", quiet_since >= 0 && now_ms() - quiet_since >= quiet_ms ?
+	       "DRAINED" : "TIMEOUT", bytes, eagain);
+	return quiet_since >= 0 && now_ms() - quiet_since >= quiet_ms ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "poll"))
 		return cmd_poll(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "xs-write"))
 		return cmd_xs_write(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "xs-wait"))
+		return cmd_xs_wait(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "first-read"))
 		return cmd_first_read(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "epoll-wait"))
 		return cmd_epoll_wait(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "hwrng-check"))
+		return cmd_hwrng_check(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "drain"))
+		return cmd_drain(argc, argv);
 	return usage();
 }
