@@ -2,10 +2,11 @@
 """report.py RUN-DIR: the table, JSON and chart of a scripts/bench run.
 
 RUN-DIR holds one results-<driver>-<rep>.txt per lab boot (the guest's RESULT
-lines). Writes RUN-DIR/bench.json (every figure of every boot, and the summary)
-and RUN-DIR/ratios.svg (this module / hvc_xen, per figure), and prints the table:
-per figure and driver min / median / max over the boots, and the ratio of the
-medians.
+lines; the in-kernel ceiling's come from the kernel log, in ns). Writes
+RUN-DIR/bench.json (every figure of every boot, and the summary) and
+RUN-DIR/ratios.svg (this module / hvc_xen, per figure), and prints the table:
+per figure and driver min / median / max over the boots, and the ratios of the
+medians to hvc_xen's.
 """
 
 import glob
@@ -15,8 +16,8 @@ import statistics
 import sys
 
 run = sys.argv[1]
-DRIVERS = ("hvc", "xc")
-LABEL = {"hvc": "hvc_xen", "xc": "xen_channel"}
+DRIVERS = ("hvc", "xc", "kc")
+LABEL = {"hvc": "hvc_xen", "xc": "xen_channel", "kc": "in-kernel"}
 # figure name -> (result figure, field, unit, better when lower)
 FIGURES = [
     ("guest->dom0 throughput", "guest_to_dom0", "mib_per_s", "MiB/s", False),
@@ -46,6 +47,12 @@ for path in sorted(glob.glob(os.path.join(run, "results-*.txt"))):
     for line in open(path):
         if line.startswith("RESULT "):
             r = json.loads(line[len("RESULT "):])
+            if "ns" in r:
+                r["seconds"] = r["ns"] / 1e9
+                r["mib_per_s"] = r["bytes"] / (1 << 20) / r["seconds"]
+            for k in ("p50", "p99", "max"):
+                if k + "_ns" in r:
+                    r[k + "_ms"] = r[k + "_ns"] / 1e6
             results[r["figure"]] = r
     if driver in boots and results:
         boots[driver].append(results)
@@ -57,8 +64,10 @@ for name, figure, field, unit, lower in FIGURES:
         values = [b[figure][field] for b in boots[d] if figure in b and field in b[figure]]
         row[d] = {"min": min(values), "median": statistics.median(values), "max": max(values),
                   "n": len(values)} if values else None
-    h, x = row["hvc"], row["xc"]
-    row["ratio"] = x["median"] / h["median"] if h and x and h["median"] else None
+    h = row["hvc"]
+    for d in DRIVERS[1:]:
+        x = row[d]
+        row["ratio" if d == "xc" else "ratio_" + d] = x["median"] / h["median"] if h and x and h["median"] else None
     summary.append(row)
 
 intact = all(r.get("intact", True) for d in DRIVERS for b in boots[d] for r in b.values())
@@ -70,15 +79,23 @@ def fmt(v):
     return "-" if v is None else (f"{v:.4g}")
 
 
-print(f"{'figure':28} {'unit':6} {'hvc_xen min/median/max':>28} {'xen_channel min/median/max':>30} {'ratio':>7}")
+present = [d for d in DRIVERS if boots[d]]
+head = f"{'figure':28} {'unit':6}"
+for d in present:
+    head += f" {LABEL[d] + ' min/median/max':>30}"
+for d in present[1:]:
+    head += f" {LABEL[d] + '/hvc':>16}"
+print(head)
 for row in summary:
-    cells = []
-    for d in DRIVERS:
+    line = f"{row['figure']:28} {row['unit']:6}"
+    for d in present:
         s = row[d]
-        cells.append("-" if not s else f"{fmt(s['min'])}/{fmt(s['median'])}/{fmt(s['max'])}")
-    print(f"{row['figure']:28} {row['unit']:6} {cells[0]:>28} {cells[1]:>30} {fmt(row['ratio']):>7}")
-print(f"boots: hvc_xen {len(boots['hvc'])}, xen_channel {len(boots['xc'])}; "
-      f"every transfer sha256-intact: {'yes' if intact else 'NO'}")
+        line += f" {'-' if not s else fmt(s['min']) + '/' + fmt(s['median']) + '/' + fmt(s['max']):>30}"
+    for d in present[1:]:
+        line += f" {fmt(row['ratio' if d == 'xc' else 'ratio_' + d]):>16}"
+    print(line)
+print("boots: " + ", ".join(f"{LABEL[d]} {len(boots[d])}" for d in present)
+      + f"; every transfer intact: {'yes' if intact else 'NO'}")
 
 # The chart: one bar per figure, the ratio on a log scale (1 = as hvc_xen);
 # green where the module is better.
