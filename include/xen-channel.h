@@ -35,7 +35,7 @@
  *    when the channel comes back.
  *
  * Build a client module against this header and the Module.symvers of the
- * xen_channel build (KBUILD_EXTRA_SYMBOLS); see drivers/ in the repository.
+ * xen_channel build (KBUILD_EXTRA_SYMBOLS); see consumers/ in the repository.
  */
 #ifndef XEN_CHANNEL_H
 #define XEN_CHANNEL_H
@@ -59,9 +59,9 @@ struct xen_channel_client;
  * @attached: the channel is bound and its backend connected: writes flow.
  *	May sleep. Optional.
  * @detached: the channel stopped flowing: @state says why (hung up, broken,
- *	reconnecting, or absent when the device went away or the domain is being
- *	saved). Bytes already queued for the client are still offered. May sleep.
- *	Optional.
+ *	reconnecting when the domain is being saved or a new backend comes, or
+ *	absent when the device went away). Bytes already queued for the client are
+ *	still offered. May sleep. Optional.
  * @receive: @len bytes (@len > 0) arrived; returns how many of them the client
  *	took, from the front. The rest stay queued and are offered again when more
  *	bytes arrive or the client calls xen_channel_rx_kick(). May sleep.

@@ -10,6 +10,13 @@
 //! client's callbacks, one at a time, in process context.
 //!
 //! The C entry points are exported from `helpers.c` (`EXPORT_SYMBOL_GPL`).
+//!
+//! Locks, outermost first: `REGISTRY`; a client's `told`, taken only by its work
+//! item and held across the client's callbacks; then a client's `slot` or a
+//! channel's data lock, IRQ-safe spinlocks held for a few statements and never
+//! nested. `REGISTRY` is never taken under `told`: callbacks must not unregister
+//! their own client (the header says so), and unregistration flushes the work
+//! item only after it has dropped `REGISTRY`.
 
 use crate::channel::{Channel, Holder, Listener, Pokes};
 use crate::pure::lifecycle::ChannelState;
@@ -312,13 +319,25 @@ unsafe extern "C" fn xen_channel_register(raw: *mut RawClient) -> c_int {
     if name::validate(name.to_bytes()).is_err() {
         return EINVAL.to_errno();
     }
-    match register(raw, name) {
+    // SAFETY: `raw` is valid until unregistration, per this function's contract.
+    match unsafe { register(raw, name) } {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-fn register(raw: *mut RawClient, name: &CStr) -> Result {
+/// Adds `raw` to the registry under `name` and attaches it to the channel of
+/// that name if one is bound.
+///
+/// # Errors
+///
+/// EEXIST if a client has the name; ENOMEM.
+///
+/// # Safety
+///
+/// `raw` must be valid, and stay valid until `xen_channel_unregister(raw)`
+/// returns.
+unsafe fn register(raw: *mut RawClient, name: &CStr) -> Result {
     let mut reg = REGISTRY.lock();
     if reg
         .clients
@@ -390,6 +409,20 @@ unsafe extern "C" fn xen_channel_unregister(raw: *mut RawClient) {
     unsafe { (*raw).internal = core::ptr::null_mut() };
 }
 
+/// The `len` bytes a C caller passes at `data`; `data` may be NULL when `len`
+/// is 0, which `slice::from_raw_parts` does not allow.
+///
+/// # Safety
+///
+/// If `len > 0`, `data` must be valid for reads of `len` bytes for `'a`.
+unsafe fn caller_bytes<'a>(data: *const c_void, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: `len > 0`, so `data` is valid for `len` bytes, per the contract.
+    unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) }
+}
+
 /// `xen_channel_write_atomic`: see include/xen-channel.h.
 ///
 /// # Safety
@@ -404,7 +437,7 @@ unsafe extern "C" fn xen_channel_write_atomic(
     // SAFETY: Registered, per the caller.
     let client = unsafe { client_of(raw) };
     // SAFETY: The caller passes `len` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) };
+    let bytes = unsafe { caller_bytes(data, len) };
     let Some(channel) = client.channel() else {
         return ENODEV.to_errno() as isize;
     };
@@ -434,7 +467,7 @@ unsafe extern "C" fn xen_channel_write(
     // SAFETY: Registered, per the caller.
     let client = unsafe { client_of(raw) };
     // SAFETY: The caller passes `len` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) };
+    let bytes = unsafe { caller_bytes(data, len) };
     let mut left = timeout.max(0);
     let mut done = 0;
     while done < len {

@@ -121,9 +121,17 @@ fn probe(dev: &XenbusDevice) -> Result {
             return Err(e);
         }
     };
+    // Everything that can fail comes before the registry learns of the channel.
+    let binding = KBox::new(
+        Binding {
+            node,
+            channel: channel.clone(),
+        },
+        GFP_KERNEL,
+    )?;
     client::channel_added(&channel)?;
     claim.keep();
-    dev.set_drvdata(KBox::new(Binding { node, channel }, GFP_KERNEL)?);
+    dev.set_drvdata(binding);
     Ok(())
 }
 
