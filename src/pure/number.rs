@@ -12,10 +12,12 @@ pub(crate) fn parse_decimal(value: &[u8]) -> Option<u32> {
     if value.is_empty() || value.len() > 10 || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    // PANIC: `value` is not empty, checked above.
     if value.len() > 1 && value[0] == b'0' {
         return None;
     }
     value.iter().try_fold(0u32, |n, &d| {
+        // PANIC: `d` is an ASCII digit, so `d - b'0'` cannot underflow.
         n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
     })
 }

@@ -44,6 +44,7 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
 
     /// Free space in bytes.
     pub(crate) fn space(&self) -> usize {
+        // PANIC: `len <= capacity` by the type invariant.
         self.capacity() - self.len
     }
 
@@ -55,6 +56,8 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
             return [0..0, 0..0];
         }
         let start = start % cap;
+        // PANIC: `start < cap` after the reduction and `first <= len`; callers pass
+        // `len <= cap`, so both ranges lie in `buf`.
         let first = len.min(cap - start);
         [start..start + first, 0..len - first]
     }
@@ -65,6 +68,8 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
         let mut done = 0;
         for run in self.runs(self.head + self.len, n) {
             // Both sides are cut to the run's length, so the copy cannot fail.
+            // PANIC: the runs hold `n <= src.len()` bytes in all, so `done` plus
+            // this run's length stays within `src`.
             let to = &mut self.buf[run];
             to.copy_from_slice(&src[done..][..to.len()]);
             done += to.len();
@@ -107,6 +112,8 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
         let mut done = 0;
         for run in self.runs(self.head + offset, n) {
             // Both sides are cut to the run's length, so the copy cannot fail.
+            // PANIC: the runs hold `n <= dst.len()` bytes in all, so `done` plus
+            // this run's length stays within `dst`.
             let from = &self.buf[run];
             dst[done..][..from.len()].copy_from_slice(from);
             done += from.len();
@@ -142,6 +149,8 @@ impl<S: DerefMut<Target = [u8]>> ByteQueue<S> {
         let n = n.min(self.len);
         let cap = self.capacity();
         // INVARIANT: `n <= len`; the new head is reduced modulo the capacity.
+        // PANIC: `head + n < 2 * cap` cannot overflow, and `len - n` cannot
+        // underflow since `n <= len`.
         if cap != 0 {
             self.head = (self.head + n) % cap;
         }

@@ -110,9 +110,10 @@ pub(crate) fn used(cons: u32, prod: u32, size: u32) -> Option<u32> {
 /// The second run is empty unless the bytes cross the end of the ring.
 pub(crate) fn split(start: u32, len: u32, size: u32) -> [(u32, u32); 2] {
     debug_assert!(size.is_power_of_two() && len <= size);
+    // PANIC: `size` is a power of two (the ring sizes are constants), so
+    // `size - 1` cannot underflow; `first_off < size`, and `len - first_len`
+    // cannot underflow because `first_len <= len`.
     let first_off = start & (size - 1);
-    // PANIC: `first_off < size`, and `len - first_len` cannot underflow because
-    // `first_len <= len`.
     let first_len = len.min(size - first_off);
     [(first_off, first_len), (0, len - first_len)]
 }
@@ -124,6 +125,7 @@ fn copy_from<R: SharedRing>(ring: &R, base: usize, size: u32, start: u32, dst: &
     // The caller passes at most `size` bytes, a u32.
     for (off, len) in split(start, dst.len() as u32, size) {
         let len = len as usize;
+        // PANIC: the two runs add up to `dst.len()`.
         ring.read(base + off as usize, &mut dst[done..done + len]);
         done += len;
     }
@@ -135,6 +137,7 @@ fn copy_to<R: SharedRing>(ring: &R, base: usize, size: u32, start: u32, src: &[u
     let mut done = 0;
     for (off, len) in split(start, src.len() as u32, size) {
         let len = len as usize;
+        // PANIC: the two runs add up to `src.len()`.
         ring.write(base + off as usize, &src[done..done + len]);
         done += len;
     }
