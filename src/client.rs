@@ -34,7 +34,8 @@ use kernel::{
     workqueue::{self, Work, WorkItem},
 };
 
-/// `struct xen_channel_client_ops`.
+/// `struct xen_channel_client_ops`; helpers.c checks the C layout against the
+/// one these fields give.
 #[repr(C)]
 pub(crate) struct RawOps {
     attached: Option<unsafe extern "C" fn(*mut RawClient)>,
@@ -43,16 +44,21 @@ pub(crate) struct RawOps {
     write_space: Option<unsafe extern "C" fn(*mut RawClient)>,
 }
 
-/// `struct xen_channel_client`.
+/// `struct xen_channel_client`; helpers.c checks the C layout against the one
+/// these fields give.
 #[repr(C)]
 pub(crate) struct RawClient {
     name: *const c_char,
     ops: *const RawOps,
+    /// `priv`, the caller's.
     private: *mut c_void,
     internal: *mut c_void,
 }
 
-/// `enum xen_channel_state`.
+const _: () = assert!(size_of::<RawOps>() == 4 * size_of::<usize>());
+const _: () = assert!(size_of::<RawClient>() == 4 * size_of::<usize>());
+
+/// `enum xen_channel_state` (helpers.c pins its values).
 fn state_code(state: Option<ChannelState>) -> c_uint {
     match state {
         None | Some(ChannelState::Gone) => 0,

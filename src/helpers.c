@@ -29,6 +29,25 @@
 
 #include "helpers.h"
 
+/*
+ * src/client.rs mirrors the client API's structs (RawOps, RawClient, in this
+ * order, pointer-sized fields) and enum xen_channel_state (state_code()): keep
+ * them in step; these fail the build if the header moves.
+ */
+static_assert(offsetof(struct xen_channel_client, name) == 0 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client, ops) == 1 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client, priv) == 2 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client, internal) == 3 * sizeof(void *));
+static_assert(sizeof(struct xen_channel_client) == 4 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client_ops, attached) == 0 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client_ops, detached) == 1 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client_ops, receive) == 2 * sizeof(void *));
+static_assert(offsetof(struct xen_channel_client_ops, write_space) == 3 * sizeof(void *));
+static_assert(sizeof(struct xen_channel_client_ops) == 4 * sizeof(void *));
+static_assert(XEN_CHANNEL_ABSENT == 0 && XEN_CHANNEL_UNCONNECTED == 1 &&
+	      XEN_CHANNEL_CONNECTED == 2 && XEN_CHANNEL_RECONNECTING == 3 &&
+	      XEN_CHANNEL_HUNG_UP == 4 && XEN_CHANNEL_BROKEN == 5);
+
 /* The in-kernel client API (include/xen-channel.h), defined in src/client.rs. */
 EXPORT_SYMBOL_GPL(xen_channel_register);
 EXPORT_SYMBOL_GPL(xen_channel_unregister);
