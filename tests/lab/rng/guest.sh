@@ -38,6 +38,16 @@ t0=$(date +%s)
 dd if=/dev/hwrng of=/dev/null bs=4096 count=256 iflag=fullblock 2>/dev/null
 t=$(($(date +%s) - t0))
 ktap_info "rng throughput: 1 MiB in ${t} s ($((1048576 / (t > 0 ? t : 1))) bytes/s)"
+# Unbind and bind: the client is detached (nothing flows), then attached again.
+id=$(devid_of $R)
+echo "console-$id" >/sys/bus/xen/drivers/xen-channel/unbind
+ktap_check "unbound: the node is gone" wait_for 100 eval '! node_exists $R'
+xc-guest drain /dev/hwrng 2000 60000 >/tmp/drain.out 2>&1
+ktap_check "unbound: reads say EAGAIN once the buffer is read ($(cat /tmp/drain.out))" grep -q '^DRAINED' /tmp/drain.out
+echo "console-$id" >/sys/bus/xen/drivers/xen-channel/bind
+ktap_check "bound again: the node is back" wait_for 300 node_exists $R
+ktap_check "bound again: the client has the channel again" wait_for 100 busy
+ktap_check "bound again: reads go on" timeout 120 dd if=/dev/hwrng of=/dev/null bs=4096 count=16 iflag=fullblock
 # Unloading while /dev/hwrng is being read.
 dd if=/dev/hwrng of=/dev/null bs=4096 count=1000000 2>/dev/null &
 reader=$!
