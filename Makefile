@@ -6,6 +6,7 @@
 #                        against KDIR
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
+#   make check-long      the long lab tests (scripts/check --long)
 #   make bench           hvc_xen against this module in the lab (scripts/bench)
 #   make clippy          the module build with CLIPPY=1
 #   make install         install the module (KDIR's release) and the udev rule
@@ -42,7 +43,7 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules consumers clippy install clean setup kernel demo check bench
+.PHONY: all modules consumers clippy install clean setup kernel demo check check-long bench
 
 all: modules consumers
 
@@ -83,6 +84,9 @@ demo: kernel
 
 check: kernel
 	scripts/check
+
+check-long: kernel
+	scripts/check --long
 
 bench: setup
 	scripts/bench $(BENCH_ARGS)
