@@ -8,6 +8,8 @@
 #   make check           set up everything, build, and run every test
 #   make check-long      the long lab tests (scripts/check --long)
 #   make bench           hvc_xen against this module in the lab (scripts/bench)
+#   make fuzz            the short fuzz run of the pure core that check does (scripts/fuzz)
+#   make fuzz-long       the long fuzz run: 10^8 executions, niced (scripts/fuzz --long)
 #   make clippy          the module build with CLIPPY=1
 #   make install         install the module (KDIR's release) and the udev rule
 #
@@ -43,7 +45,7 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules consumers clippy install clean setup kernel demo check check-long bench
+.PHONY: all modules consumers clippy install clean setup kernel demo check check-long bench fuzz fuzz-long
 
 all: modules consumers
 
@@ -69,7 +71,7 @@ install: modules consumers
 clean:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) clean
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(subst M=$(CURDIR),M=$(CURDIR)/consumers,$(KBUILD_ARGS)) clean
-	rm -rf tests/core/target
+	rm -rf tests/core/target tests/fuzz/target
 
 setup:
 	scripts/setup
@@ -90,3 +92,9 @@ check-long: kernel
 
 bench: setup
 	scripts/bench $(BENCH_ARGS)
+
+fuzz: setup
+	scripts/fuzz $(FUZZ_ARGS)
+
+fuzz-long: setup
+	scripts/fuzz --long $(FUZZ_ARGS)
