@@ -486,10 +486,12 @@ unsafe extern "C" fn xen_channel_write(
             if unsafe { bindings::msleep_interruptible(20) } != 0 {
                 break;
             }
+            // PANIC: no overflow: `left` is positive here and 20 ms is a few jiffies.
             // SAFETY: Converts a time; no preconditions.
             left -= unsafe { bindings::__msecs_to_jiffies(20) } as c_long;
             continue;
         };
+        // PANIC: `done < len`: each call queues at most what it got.
         match channel.write_kernel_waiting(&bytes[done..], &mut left) {
             Ok(0) => break,
             Ok(n) => done += n,

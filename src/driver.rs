@@ -15,7 +15,6 @@ use crate::channel::{self, Channel};
 use crate::chardev::Node;
 use crate::ffi::{self, RawXenbusDevice};
 use crate::pure::lifecycle::{ChannelState, LinkEvent};
-use crate::pure::number::parse_decimal;
 use crate::pure::xenbus::{backend_closing, on_backend_change, Action, XenbusState};
 use crate::xen::{self, xenbus::XenbusDevice};
 use crate::{claims, client, pure::name};
@@ -63,11 +62,6 @@ struct Binding {
     channel: Arc<Channel>,
 }
 
-/// `N` of a frontend node `device/console/N`, if canonical (`07` is not `7`).
-pub(crate) fn devid(dev: &XenbusDevice) -> Option<u32> {
-    parse_decimal(dev.devid_text())
-}
-
 /// The channel of a bound device.
 ///
 /// # Safety
@@ -84,7 +78,7 @@ fn probe(dev: &XenbusDevice) -> Result {
     let Some(name) = dev.read_node(c"name")? else {
         return Err(ENODEV);
     };
-    let Some(devid) = devid(dev) else {
+    let Some(devid) = dev.devid() else {
         pr_warn!(
             "{}: channel not exposed: not a canonical console number\n",
             dev.nodename()

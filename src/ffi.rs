@@ -11,9 +11,13 @@ use kernel::{
 };
 
 /// `struct xenbus_device`, only ever behind a pointer.
+///
+/// The marker keeps the compiler from calling it `Send`, `Sync` or `Unpin`: what
+/// may cross threads is decided by the wrappers (`xen::xenbus`), not by default.
 #[repr(C)]
 pub(crate) struct RawXenbusDevice {
     _opaque: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
 /// `irq_handler_t`.

@@ -30,7 +30,6 @@
 //! after its backend reported Closed, so the takeover had to abandon it.
 
 use crate::claims;
-use crate::driver;
 use crate::ffi;
 use crate::pure::handover::{self, Verdict};
 use crate::pure::number::{parse_decimal, parse_grant_ref};
@@ -260,7 +259,7 @@ fn take_over(dev: DeviceRef) {
         return;
     }
     let xdev = dev.xenbus();
-    let Some(devid) = driver::devid(xdev) else {
+    let Some(devid) = xdev.devid() else {
         return;
     };
     let name = match xdev.read_node(c"name") {

@@ -41,6 +41,7 @@ impl Channel {
         while !out.is_empty() {
             let seen = self.waiters.seen();
             let mut bounce = self.rx.lock();
+            // PANIC: `take` is at most the bounce buffer's length.
             let take = out.len().min(bounce.0.len());
             let got = {
                 let data = self.data.lock();
@@ -54,18 +55,13 @@ impl Channel {
             match got {
                 Ok(0) => return Ok(total),
                 Ok(n) => {
+                    // PANIC: `read` copied `n <= take` bytes into the bounce buffer.
                     if let Err(e) = out.write_slice(&bounce.0[..n]) {
                         return if total > 0 { Ok(total) } else { Err(e) };
                     }
                     self.update(|data: &mut Data| {
                         data.path.consume(n);
-                        match data.pump() {
-                            Ok(moved) => ((), moved),
-                            Err(bad) => {
-                                self.broke(data, bad);
-                                ((), Default::default())
-                            }
-                        }
+                        ((), self.pump_or_break(data))
                     });
                     self.stats.rx_bytes.fetch_add(n as u64, Ordering::Relaxed);
                     total += n;
@@ -106,6 +102,7 @@ impl Channel {
             };
             match room {
                 Ok(room) => {
+                    // PANIC: `n` is at most the bounce buffer's length.
                     let n = input.len().min(room).min(bounce.0.len());
                     // Copy through a clone: `input` skips only what is queued.
                     if let Err(e) = input.clone_reader().read_slice(&mut bounce.0[..n]) {
@@ -117,13 +114,7 @@ impl Channel {
                             return (0, Default::default());
                         }
                         let queued = data.path.write(&bounce.0[..n]);
-                        match data.pump() {
-                            Ok(moved) => (queued, moved),
-                            Err(bad) => {
-                                self.broke(data, bad);
-                                (queued, Default::default())
-                            }
-                        }
+                        (queued, self.pump_or_break(data))
                     });
                     input.skip(queued)?;
                     self.stats

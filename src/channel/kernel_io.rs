@@ -45,13 +45,7 @@ impl Channel {
     pub(crate) fn take(&self, n: usize) {
         self.update(|data: &mut Data| {
             data.path.consume(n);
-            match data.pump() {
-                Ok(moved) => ((), moved),
-                Err(bad) => {
-                    self.broke(data, bad);
-                    ((), Moved::default())
-                }
-            }
+            ((), self.pump_or_break(data))
         });
         self.stats.rx_bytes.fetch_add(n as u64, Ordering::Relaxed);
     }
@@ -69,13 +63,7 @@ impl Channel {
                 WriteOp::Wait => (Ok(0), Moved::default()),
                 WriteOp::Accept => {
                     let n = data.path.write(bytes);
-                    match data.pump() {
-                        Ok(moved) => (Ok(n), moved),
-                        Err(bad) => {
-                            self.broke(data, bad);
-                            (Ok(n), Moved::default())
-                        }
-                    }
+                    (Ok(n), self.pump_or_break(data))
                 }
             }
         })?;
@@ -96,6 +84,7 @@ impl Channel {
         let mut done = 0;
         while done < bytes.len() {
             let seen = self.waiters.seen();
+            // PANIC: `done < bytes.len()`: `write_kernel` returns at most what it got.
             match self.write_kernel(&bytes[done..]) {
                 Ok(0) if *left <= 0 => break,
                 Ok(0) => match self.waiters.wait_timeout(seen, *left) {
@@ -134,13 +123,11 @@ impl Channel {
                 if let Some(e) = failed {
                     return (Err(e), Moved::default());
                 }
-                match data.pump() {
-                    Ok(moved) => (Ok(data.path.unsent() == 0), moved),
-                    Err(bad) => {
-                        self.broke(data, bad);
-                        (Err(EIO), Moved::default())
-                    }
+                let moved = self.pump_or_break(data);
+                if data.state == ChannelState::Broken {
+                    return (Err(EIO), moved);
                 }
+                (Ok(data.path.unsent() == 0), moved)
             })?;
             if done {
                 return Ok(());

@@ -317,6 +317,7 @@ impl Channel {
 
     /// Gives the channel back, if `who` has it.
     pub(crate) fn unhold(&self, who: Holder) {
+        // Fails only if `who` did not have it: then there is nothing to give back.
         let _ = self
             .holder
             .compare_exchange(who as u8, 0, Ordering::AcqRel, Ordering::Acquire);
@@ -424,15 +425,21 @@ impl Channel {
         data.state = data.state.after(LinkEvent::Broke);
     }
 
-    /// Pumps the ring after a reader or writer made room or added bytes.
-    pub(crate) fn pump(&self) {
-        self.update(|data| match data.pump() {
-            Ok(moved) => ((), moved),
+    /// Pumps the live ring; if the backend broke it now, stops the channel, so
+    /// that callers only see what moved.
+    fn pump_or_break(&self, data: &mut Data) -> Moved {
+        match data.pump() {
+            Ok(moved) => moved,
             Err(bad) => {
                 self.broke(data, bad);
-                ((), Moved::default())
+                Moved::default()
             }
-        });
+        }
+    }
+
+    /// Pumps the ring after a reader or writer made room or added bytes.
+    pub(crate) fn pump(&self) {
+        self.update(|data| ((), self.pump_or_break(data)));
     }
 
     /// An event from the backend; whether it showed progress.
@@ -560,6 +567,7 @@ impl Channel {
             }
         }
         if old.end() {
+            // PANIC: no overflow: `publish` stops linking at `MAX_HELD_RINGS`.
             self.data.lock().held_rings += 1;
         }
     }

@@ -3,7 +3,7 @@
 //! `struct xenbus_device`, borrowed for as long as xenbus keeps it alive.
 
 use crate::ffi::{self, RawXenbusDevice};
-use crate::pure::xenbus::XenbusState;
+use crate::pure::{number::parse_decimal, xenbus::XenbusState};
 use core::marker::PhantomPinned;
 use kernel::{
     bindings,
@@ -56,6 +56,12 @@ impl XenbusDevice {
     pub(crate) fn devid_text(&self) -> &[u8] {
         let node = self.nodename().to_bytes();
         node.rsplit(|&b| b == b'/').next().unwrap_or(node)
+    }
+
+    /// `N` of a frontend node `device/console/N`, if canonical (`07` is not
+    /// `7`: two spellings must not name one console).
+    pub(crate) fn devid(&self) -> Option<u32> {
+        parse_decimal(self.devid_text())
     }
 
     /// The embedded `struct device`.
