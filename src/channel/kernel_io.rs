@@ -6,7 +6,7 @@
 
 use super::{Channel, Data};
 use crate::ffi;
-use crate::pure::lifecycle::{write_op, ChannelState, WriteOp};
+use crate::pure::lifecycle::{sync_op, write_op, SyncOp, WriteOp};
 use crate::pure::path::Moved;
 use core::sync::atomic::Ordering;
 use kernel::{ffi::c_long, prelude::*};
@@ -104,33 +104,28 @@ impl Channel {
     /// Pushes queued bytes into the ring and polls it, in any context and without
     /// interrupts, until the backend has consumed them all or `timeout_us` passed.
     ///
+    /// Ends as [`Channel::sync`] does (`pure::lifecycle::sync_op`): a backend
+    /// that hung up after taking everything is not an error.
+    ///
     /// # Errors
     ///
-    /// ETIMEDOUT; the state's error (ENODEV, EIO, EPIPE).
+    /// ETIMEDOUT; the state's error (ENODEV, EIO; EPIPE if the backend hung up
+    /// with bytes still queued).
     pub(crate) fn flush_polling(&self, timeout_us: u32) -> Result {
         const STEP_US: u32 = 20;
         for _ in 0..timeout_us.div_ceil(STEP_US).max(1) {
             let Some(data) = try_lock_bounded!(self) else {
                 return Err(ETIMEDOUT);
             };
-            let done = self.update_locked(data, |data: &mut Data| {
-                let failed = match data.state {
-                    ChannelState::Gone => Some(ENODEV),
-                    ChannelState::Broken => Some(EIO),
-                    ChannelState::HungUp => Some(EPIPE),
-                    _ => None,
-                };
-                if let Some(e) = failed {
-                    return (Err(e), Moved::default());
-                }
+            // Pump first: what the backend consumed since the last turn counts.
+            let op = self.update_locked(data, |data: &mut Data| {
                 let moved = self.pump_or_break(data);
-                if data.state == ChannelState::Broken {
-                    return (Err(EIO), moved);
-                }
-                (Ok(data.path.unsent() == 0), moved)
-            })?;
-            if done {
-                return Ok(());
+                (sync_op(data.state, data.path.unsent()), moved)
+            });
+            match op {
+                SyncOp::Done => return Ok(()),
+                SyncOp::Fail(f) => return Err(f.errno()),
+                SyncOp::Wait => {}
             }
             udelay(STEP_US);
         }

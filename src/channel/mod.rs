@@ -527,7 +527,7 @@ impl Channel {
             data.live = Some(unsafe { LiveRing::new(new) });
             // Replay what earlier backends did not consume; the backend hears of
             // it when it connects.
-            let moved = data.pump().unwrap_or_default();
+            let moved = self.pump_or_break(data);
             ((), Moved { sent: 0, ..moved })
         });
         drop(link);
