@@ -25,9 +25,9 @@
 //! page is never freed; one log line says why.
 //!
 //! Nothing is handed back at unload: the consoles stay unbound and Closed, and the
-//! next load binds them directly. Handing them back to hvc_xen worked, but taking
-//! over such a console again failed in the lab: QEMU 7.2 kept the new ring mapped
-//! after its backend reported Closed, so the takeover had to abandon it.
+//! next load binds them directly. A console handed back to hvc_xen could not be
+//! taken over again: QEMU 7.2 keeps the second ring mapped after its backend
+//! reports Closed, so the takeover would have to abandon it.
 
 use crate::claims;
 use crate::ffi;
@@ -83,6 +83,7 @@ enum Refusal {
     StillMapped,
     Stopping,
     Unbound,
+    XenwatchStalled,
 }
 
 impl Refusal {
@@ -96,6 +97,7 @@ impl Refusal {
             Self::StillMapped => "the backend still maps the ring after 12 s",
             Self::Stopping => "the module is unloading",
             Self::Unbound => "hvc_xen no longer holds it",
+            Self::XenwatchStalled => "xenbus's watch thread did not run the move within 10 s",
         }
     }
 }
@@ -247,8 +249,10 @@ fn move_driver(dev: &DeviceRef) -> core::result::Result<c_int, Refusal> {
     };
     match (ret, m.result) {
         (_, Some(result)) => Ok(result),
+        // `run` ran and found the console no longer hvc_xen's.
         (0, None) => Err(Refusal::Unbound),
-        _ => Err(Refusal::Unbound),
+        // `run` never ran: xenwatch is stuck, or the work could not be queued.
+        _ => Err(Refusal::XenwatchStalled),
     }
 }
 
@@ -436,7 +440,8 @@ impl BusWatch {
 ///
 /// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
 /// may see a "state reset", unregister the console and not probe it again, its
-/// state being no longer Initialising (seen in the lab in about one boot in four).
+/// state being no longer Initialising (about one boot in four in the lab, under
+/// TCG).
 /// The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
 /// Closing the backend makes QEMU unmap it; the frontend back in Initialising makes
 /// xenbus probe the console again, hvc_xen binds it, and the takeover follows.

@@ -95,8 +95,8 @@ pub(crate) enum Action {
 
 /// Decides what a frontend in state `frontend` does when the backend enters `backend`.
 ///
-/// `has_ring` says whether a ring is granted. The sequence with QEMU, seen in the
-/// lab, is: backend InitWait -> Publish (frontend Initialised) -> backend Connected
+/// `has_ring` says whether a ring is granted. The sequence with QEMU's
+/// xen_console is: backend InitWait -> Publish (frontend Initialised) -> backend Connected
 /// -> Connect. A close goes backend Closing -> Close (frontend Closed) -> backend
 /// Closed -> Reset (frontend Initialising) -> backend InitWait -> Publish.
 ///
