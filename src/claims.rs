@@ -48,27 +48,38 @@ impl Drop for Claim {
     }
 }
 
-/// Claims `name` for console `devid`; on a clash, returns the devid holding it.
+/// Why a name could not be claimed.
+pub(crate) enum ClaimError {
+    /// Console `by` holds the name.
+    Taken { by: u32 },
+    /// No memory for the table entry.
+    NoMemory,
+}
+
+/// Claims `name` for console `devid`.
 ///
 /// # Errors
 ///
-/// ENOMEM.
-pub(crate) fn claim(devid: u32, name: &CStr) -> Result<core::result::Result<Claim, u32>> {
+/// [`ClaimError::Taken`] with the console holding it, or
+/// [`ClaimError::NoMemory`]; nothing is claimed then.
+pub(crate) fn claim(devid: u32, name: &CStr) -> core::result::Result<Claim, ClaimError> {
+    // Both copies first: a failure after the push would leave the name claimed
+    // with no `Claim` to release it.
+    let (entry, kept) = (CString::try_from(name), CString::try_from(name));
+    let (Ok(entry), Ok(kept)) = (entry, kept) else {
+        return Err(ClaimError::NoMemory);
+    };
     let mut claims = CLAIMS.lock();
     if let Some(other) = claims.iter().find(|c| c.name.to_bytes() == name.to_bytes()) {
-        return Ok(Err(other.devid));
+        return Err(ClaimError::Taken { by: other.devid });
     }
-    claims.push(
-        Entry {
-            devid,
-            name: CString::try_from(name)?,
-        },
-        GFP_KERNEL,
-    )?;
-    Ok(Ok(Claim {
+    claims
+        .push(Entry { devid, name: entry }, GFP_KERNEL)
+        .map_err(|_| ClaimError::NoMemory)?;
+    Ok(Claim {
         devid,
-        name: Some(CString::try_from(name)?),
-    }))
+        name: Some(kept),
+    })
 }
 
 /// The console that holds `name`, if any.

@@ -13,11 +13,12 @@
 
 use crate::channel::{self, Channel};
 use crate::chardev::Node;
+use crate::claims::{self, ClaimError};
 use crate::ffi::{self, RawXenbusDevice};
 use crate::pure::lifecycle::{ChannelState, LinkEvent};
 use crate::pure::xenbus::{backend_closing, on_backend_change, Action, XenbusState};
 use crate::xen::{self, xenbus::XenbusDevice};
-use crate::{claims, client, pure::name};
+use crate::{client, pure::name};
 use kernel::{
     ffi::{c_int, c_uint},
     prelude::*,
@@ -93,9 +94,10 @@ fn probe(dev: &XenbusDevice) -> Result {
     bytes.extend_from_slice(&name, GFP_KERNEL)?;
     bytes.push(0, GFP_KERNEL)?;
     let name = CString::try_from(CStr::from_bytes_with_nul(&bytes).map_err(|_| EINVAL)?)?;
-    let claim = match claims::claim(devid, &name)? {
+    let claim = match claims::claim(devid, &name) {
         Ok(claim) => claim,
-        Err(holder) => {
+        Err(ClaimError::NoMemory) => return Err(ENOMEM),
+        Err(ClaimError::Taken { by: holder }) => {
             pr_warn!(
                 "console {devid}: channel not exposed: name {} already used by console {holder}\n",
                 name.to_str().unwrap_or("?")
