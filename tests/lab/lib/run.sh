@@ -69,11 +69,14 @@ host_check() {
 }
 
 # lab_finish: the test's verdict (the lab's status and the host checks); exits.
+# The host's checks end with their KTAP plan; the last line is the verdict as a
+# KTAP diagnostic, for people and for grep.
 lab_finish() {
+	echo "host| 1..$host_n"
 	if [ "$LAB_STATUS" = 0 ] && [ "$host_failed" = 0 ]; then
-		echo "$test_name: PASS"
+		echo "# $test_name: PASS"
 		exit 0
 	fi
-	echo "$test_name: FAIL (scripts/lab status $LAB_STATUS, $host_failed host checks failed)"
+	echo "# $test_name: FAIL (scripts/lab status $LAB_STATUS, $host_failed host checks failed)"
 	exit 1
 }
