@@ -186,7 +186,7 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
     // SAFETY: misc_open stored our registered miscdevice in `private_data` and holds
     // misc_mtx, so misc_deregister (and the channel's release by the driver) waits.
     let channel = unsafe { Channel::from_misc((*file).private_data.cast()) };
-    if let Err(e) = channel.hold(Holder::File) {
+    if let Err(e) = channel.acquire(Holder::File) {
         return e.to_errno();
     }
     // SAFETY: The channel is owned by an `Arc` (see `Channel::new`); taking a new
@@ -208,7 +208,7 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
 unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: `open` stored the reference; the VFS calls release once, last.
     let channel = unsafe { Arc::<Channel>::from_raw((*file).private_data.cast()) };
-    channel.unhold(Holder::File);
+    channel.release(Holder::File);
     crate::client::file_released(&channel);
     0
 }

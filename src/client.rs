@@ -18,7 +18,7 @@
 //! their own client (the header says so), and unregistration flushes the work
 //! item only after it has dropped `REGISTRY`.
 
-use crate::channel::{Channel, Holder, Listener, Pokes};
+use crate::channel::{Changes, Channel, Holder, Listener};
 use crate::pure::lifecycle::ChannelState;
 use crate::pure::name;
 use crate::sync::IrqSpinLock;
@@ -92,7 +92,7 @@ pub(crate) struct Client {
     /// What only the work item uses.
     #[pin]
     told: Mutex<Told>,
-    /// [`Pokes`] not yet handled by the work item.
+    /// [`Changes`] not yet handled by the work item.
     pending: AtomicU32,
     dead: AtomicBool,
 }
@@ -129,9 +129,9 @@ impl WorkItem for Client {
 }
 
 impl Listener for Client {
-    fn poke(self: ArcBorrow<'_, Self>, pokes: Pokes) {
-        self.pending.fetch_or(pokes.bits(), Ordering::AcqRel);
-        // Already queued: the pending pokes are picked up when it runs.
+    fn changed(self: ArcBorrow<'_, Self>, changes: Changes) {
+        self.pending.fetch_or(changes.bits(), Ordering::AcqRel);
+        // Already queued: the pending changes are picked up when it runs.
         let _ = workqueue::system().enqueue(Arc::from(self));
     }
 }
@@ -155,7 +155,7 @@ impl Client {
         if self.dead.load(Ordering::Acquire) {
             return;
         }
-        let pokes = Pokes::from_bits(self.pending.swap(0, Ordering::AcqRel));
+        let changes = Changes::from_bits(self.pending.swap(0, Ordering::AcqRel));
         let mut told = self.told.lock();
         let Some(channel) = self.channel() else {
             if core::mem::take(&mut told.connected) {
@@ -164,7 +164,7 @@ impl Client {
             return;
         };
         let state = channel.state();
-        if pokes.suspend && core::mem::take(&mut told.connected) {
+        if changes.suspend && core::mem::take(&mut told.connected) {
             self.tell_detached(Some(ChannelState::Reconnecting));
         } else if (state == ChannelState::Connected) != told.connected {
             told.connected = state == ChannelState::Connected;
@@ -177,7 +177,7 @@ impl Client {
                 self.tell_detached(Some(state));
             }
         }
-        if pokes.space && core::mem::take(&mut self.slot.lock().want_space) {
+        if changes.space && core::mem::take(&mut self.slot.lock().want_space) {
             if let Some(write_space) = self.ops().write_space {
                 // SAFETY: By the type invariant `raw` is valid.
                 unsafe { write_space(self.raw) };
@@ -241,13 +241,13 @@ pub(crate) unsafe fn init() {
 
 /// Attaches `client` to `channel` unless a file has it open.
 fn attach(client: &Arc<Client>, channel: &Arc<Channel>) {
-    if channel.hold(Holder::Client).is_err() {
+    if channel.acquire(Holder::Client).is_err() {
         return;
     }
     client.slot.lock().channel = Some(channel.clone());
     let listener: Arc<dyn Listener> = client.clone();
     channel.set_listener(Some(listener));
-    client.as_arc_borrow().poke(Pokes::ALL);
+    client.as_arc_borrow().changed(Changes::ALL);
 }
 
 /// Detaches `client` from its channel, if any.
@@ -256,8 +256,8 @@ fn detach(client: &Arc<Client>) {
     let channel = client.slot.lock().channel.take();
     if let Some(channel) = channel {
         channel.set_listener(None);
-        channel.unhold(Holder::Client);
-        client.as_arc_borrow().poke(Pokes::ALL);
+        channel.release(Holder::Client);
+        client.as_arc_borrow().changed(Changes::ALL);
     }
 }
 
@@ -532,9 +532,9 @@ unsafe extern "C" fn xen_channel_flush(raw: *mut RawClient, timeout_us: c_uint) 
 #[no_mangle]
 unsafe extern "C" fn xen_channel_rx_kick(raw: *mut RawClient) {
     // SAFETY: Registered, per the caller.
-    unsafe { client_of(raw) }.poke(Pokes {
+    unsafe { client_of(raw) }.changed(Changes {
         rx: true,
-        ..Pokes::default()
+        ..Changes::default()
     });
 }
 

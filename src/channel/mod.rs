@@ -24,6 +24,7 @@
 mod io;
 mod kernel_io;
 pub(crate) mod link;
+mod users;
 pub(crate) mod waiters;
 
 use crate::ffi;
@@ -41,10 +42,11 @@ use kernel::{
     new_mutex,
     prelude::*,
     str::{CStr, CString},
-    sync::{Arc, ArcBorrow, Mutex},
+    sync::{Arc, Mutex},
     types::Opaque,
 };
 use link::{Link, LiveRing};
+pub(crate) use users::{Changes, Holder, Listener};
 use waiters::Waiters;
 
 /// Links that may end while the backend still maps their page before the
@@ -103,67 +105,6 @@ impl Data {
     fn port(&self) -> Option<u32> {
         self.live.as_ref().map(|l| l.port)
     }
-}
-
-/// Who uses a channel: one file or one kernel client at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Holder {
-    /// An open file of the device node.
-    File = 1,
-    /// A kernel client (`client.rs`).
-    Client = 2,
-}
-
-/// What changed on a channel, for the kernel client that has it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Pokes {
-    /// Bytes arrived.
-    pub(crate) rx: bool,
-    /// Writers got room.
-    pub(crate) space: bool,
-    /// The state changed.
-    pub(crate) state: bool,
-    /// The domain is about to be saved.
-    pub(crate) suspend: bool,
-}
-
-impl Pokes {
-    /// Everything: a client that just got the channel looks at all of it.
-    pub(crate) const ALL: Pokes = Pokes {
-        rx: true,
-        space: true,
-        state: true,
-        suspend: false,
-    };
-
-    /// As bits, for an atomic.
-    pub(crate) fn bits(self) -> u32 {
-        u32::from(self.rx)
-            | u32::from(self.space) << 1
-            | u32::from(self.state) << 2
-            | u32::from(self.suspend) << 3
-    }
-
-    /// From [`Pokes::bits`].
-    pub(crate) fn from_bits(bits: u32) -> Self {
-        Self {
-            rx: bits & 1 != 0,
-            space: bits & 2 != 0,
-            state: bits & 4 != 0,
-            suspend: bits & 8 != 0,
-        }
-    }
-
-    fn any(self) -> bool {
-        self.bits() != 0
-    }
-}
-
-/// The kernel client of a channel, as the channel sees it: told of changes,
-/// from any context (the event handler included), without waiting.
-pub(crate) trait Listener: Send + Sync {
-    /// Something in `pokes` changed.
-    fn poke(self: ArcBorrow<'_, Self>, pokes: Pokes);
 }
 
 /// A bounce buffer between the queues and user space, owned by whoever holds
@@ -305,7 +246,7 @@ impl Channel {
     /// # Errors
     ///
     /// EBUSY if a file has it, ENODEV if the device is gone.
-    pub(crate) fn hold(&self, who: Holder) -> Result {
+    pub(crate) fn acquire(&self, who: Holder) -> Result {
         if self.state() == ChannelState::Gone {
             return Err(ENODEV);
         }
@@ -316,7 +257,7 @@ impl Channel {
     }
 
     /// Gives the channel back, if `who` has it.
-    pub(crate) fn unhold(&self, who: Holder) {
+    pub(crate) fn release(&self, who: Holder) {
         // Fails only if `who` did not have it: then there is nothing to give back.
         let _ = self
             .holder
@@ -366,13 +307,13 @@ impl Channel {
         let (result, moved) = f(&mut data);
         let after = data.readiness();
         let port = data.port().filter(|_| moved.notify_backend());
-        let pokes = Pokes {
+        let changes = Changes {
             rx: moved.drained > 0,
             space: moved.consumed > 0,
             state: data.state != was,
             suspend: false,
         };
-        let listener = data.listener.clone().filter(|_| pokes.any());
+        let listener = data.listener.clone().filter(|_| changes.any());
         drop(data);
         if let Some(port) = port {
             evtchn::notify(port);
@@ -382,7 +323,7 @@ impl Channel {
             self.waiters.wake(owed);
         }
         if let Some(listener) = listener {
-            listener.as_arc_borrow().poke(pokes);
+            listener.as_arc_borrow().changed(changes);
         }
         result
     }
@@ -396,9 +337,9 @@ impl Channel {
     pub(crate) fn suspending(&self) {
         let listener = self.data.lock().listener.clone();
         if let Some(listener) = listener {
-            listener.as_arc_borrow().poke(Pokes {
+            listener.as_arc_borrow().changed(Changes {
                 suspend: true,
-                ..Pokes::default()
+                ..Changes::default()
             });
         }
     }
