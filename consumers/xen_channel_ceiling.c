@@ -3,7 +3,9 @@
  * xen_channel_ceiling: the benchmark of scripts/bench run from kernel space,
  * through the in-kernel client API: what the channel, the ring and the backend
  * allow with no system call, no user copy and no scheduling of a reader or
- * writer process; the ceiling the user-space figures are measured against.
+ * writer process. Built as the ceiling for the user-space figures, it measures
+ * below the device node on throughput (Documentation/xen-channel.rst,
+ * "Performance"); its echo times show the guest's share of a round trip.
  *
  * It speaks xc-bench's protocol to the same dom0 peer (scripts/bench.d/xc-bench.c)
  * on the channels named by the `names` parameter, runs the same plan in a kernel
