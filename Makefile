@@ -7,6 +7,8 @@
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
 #   make check-long      the long lab tests (scripts/check --long)
+#   make check-image     the guest-image test (tests/lab/image): a Debian guest with
+#                        the packages scripts/debian-package builds
 #   make bench           hvc_xen against this module in the lab (scripts/bench)
 #   make fuzz            the short fuzz run of the pure core that check does (scripts/fuzz)
 #   make fuzz-long       the long fuzz run: 10^8 executions, niced (scripts/fuzz --long)
@@ -47,7 +49,7 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules consumers clippy install uninstall clean setup kernel demo check check-long bench fuzz fuzz-long
+.PHONY: all modules consumers clippy install uninstall clean setup kernel demo check check-long check-image bench fuzz fuzz-long
 
 all: modules consumers
 
@@ -110,6 +112,9 @@ check: kernel
 
 check-long: kernel
 	scripts/check --long
+
+check-image: kernel
+	tests/lab/image/run
 
 bench: setup
 	scripts/bench $(BENCH_ARGS)
