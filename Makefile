@@ -7,11 +7,15 @@
 #   make demo            set up everything, build, and show a channel working in the lab
 #   make check           set up everything, build, and run every test
 #   make check-long      the long lab tests (scripts/check --long)
+#   make check-image     the guest-image test (tests/lab/image): a Debian guest with
+#                        the packages scripts/debian-package builds
 #   make bench           hvc_xen against this module in the lab (scripts/bench)
 #   make fuzz            the short fuzz run of the pure core that check does (scripts/fuzz)
 #   make fuzz-long       the long fuzz run: 10^8 executions, niced (scripts/fuzz --long)
 #   make clippy          the module build with CLIPPY=1
-#   make install         install the module (KDIR's release) and the udev rule
+#   make install         install the modules (KDIR's release), the udev rules, the
+#                        unit for qemu-guest-agent and the modprobe.d file
+#   make uninstall       remove what make install installed
 #
 # KDIR defaults to the lab kernel tree when it is built, else to the running kernel's
 # build directory. With the lab tree, rustc is pinned to the toolchain that built it.
@@ -45,7 +49,7 @@ INSTALL_ARGS := -C $(KDIR) M=$(CURDIR)
 DEBIAN_RUN := scripts/debian-run $(word 2,$(DEBIAN_KDIR)) -- make
 endif
 
-.PHONY: all modules consumers clippy install clean setup kernel demo check check-long bench fuzz fuzz-long
+.PHONY: all modules consumers clippy install uninstall clean setup kernel demo check check-long check-image bench fuzz fuzz-long
 
 all: modules consumers
 
@@ -62,11 +66,30 @@ clippy:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) CLIPPY=1 W=1 modules
 
 UDEV_RULES_DIR ?= /lib/udev/rules.d
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
+MODPROBE_DIR ?= /lib/modprobe.d
+# What install puts outside the module tree, and the modules it installs.
+INSTALLED_FILES := $(UDEV_RULES_DIR)/60-xen-channel.rules $(UDEV_RULES_DIR)/61-xen-channel-qemu-ga.rules \
+	$(SYSTEMD_UNIT_DIR)/xen-channel-qemu-ga.service $(MODPROBE_DIR)/xen-channel.conf
+INSTALLED_MODULES := xen_channel xen_channel_rng xen_channel_panic xen_channel_ceiling
+KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 
 install: modules consumers
 	$(MAKE) $(INSTALL_ARGS) modules_install
 	$(MAKE) $(subst M=$(CURDIR),M=$(CURDIR)/consumers,$(INSTALL_ARGS)) modules_install
 	install -D -m 644 udev/60-xen-channel.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-xen-channel.rules
+	install -D -m 644 udev/61-xen-channel-qemu-ga.rules $(DESTDIR)$(UDEV_RULES_DIR)/61-xen-channel-qemu-ga.rules
+	install -D -m 644 systemd/xen-channel-qemu-ga.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/xen-channel-qemu-ga.service
+	install -D -m 644 modprobe.d/xen-channel.conf $(DESTDIR)$(MODPROBE_DIR)/xen-channel.conf
+
+# modules_install puts external modules in updates/ (INSTALL_MOD_DIR), compressed
+# as the kernel's config says (hence .ko*).
+uninstall:
+	@[ -n "$(KERNELRELEASE_OF_KDIR)" ] || { echo "uninstall: no kernel release in $(KDIR)"; exit 1; }
+	rm -f $(foreach m,$(INSTALLED_MODULES),$(INSTALL_MOD_PATH)/lib/modules/$(KERNELRELEASE_OF_KDIR)/updates/$(m).ko*)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	@if command -v depmod >/dev/null; then depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE_OF_KDIR); \
+	else echo "uninstall: depmod missing (kmod): run depmod -a $(KERNELRELEASE_OF_KDIR) where it is installed"; fi
 
 clean:
 	$(if $(DEBIAN_RUN),$(DEBIAN_RUN),$(MAKE)) $(KBUILD_ARGS) clean
@@ -89,6 +112,9 @@ check: kernel
 
 check-long: kernel
 	scripts/check --long
+
+check-image: kernel
+	tests/lab/image/run
 
 bench: setup
 	scripts/bench $(BENCH_ARGS)

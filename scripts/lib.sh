@@ -7,6 +7,8 @@ XC_RUST_VERSION=1.95.0
 XC_BINDGEN_VERSION=0.72.1
 XC_LLVM=-19
 XC_KERNEL_SERIES=7.2
+# The project's version, the base of its package versions (scripts/debian-package).
+XC_VERSION=0.1.0
 export XC_CACHE XC_REPO
 
 mkdir -p "$XC_CACHE"
