@@ -49,9 +49,9 @@ use kernel::{
     workqueue::Queue,
 };
 
-/// How long each wait for the backend lasts at most, in 10 ms steps: QEMU answers in
+/// How long each wait for the backend lasts at most: QEMU answers in
 /// milliseconds, but a lab under TCG is slow.
-const BACKEND_WAIT_STEPS: u32 = 1000;
+const BACKEND_WAIT: Delta = Delta::from_secs(10);
 
 /// Attempts to end hvc_xen's grant, with doubling waits from 100 ms (12.7 s in all).
 const GRANT_END_TRIES: u32 = 7;
@@ -177,7 +177,7 @@ fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal>
     xdev.switch_state(XenbusState::Closing)
         .map_err(|_| Refusal::CannotClose)?;
     let closed = xen::wait_for_state(
-        BACKEND_WAIT_STEPS,
+        BACKEND_WAIT,
         || (stopping(), xdev.backend_state_of_any_driver()),
         |(stop, backend)| stop || backend_released(backend),
     );
@@ -482,14 +482,14 @@ fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
     let backend_state = || (stopping(), store::state_at(&backend));
     pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
     store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
         s || backend_closing(b)
     }) || stopping()
     {
         return Err("the backend did not close within 10 s");
     }
     store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
         s || backend_released(b)
     }) || stopping()
     {
