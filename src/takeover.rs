@@ -9,7 +9,8 @@
 //! moves to this driver:
 //!
 //! 1. the ring's grant reference is read from the frontend directory, where hvc_xen
-//!    published it, and checked: in the grant table's range and not reserved;
+//!    published it, and checked: not reserved, and in the grant frames the guest
+//!    has set up (a PV guest maps no others);
 //! 2. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
 //!    follows to Closed, removing its tty;
 //! 3. once the backend is Closed and the grant reference still reads the same, the
@@ -202,7 +203,8 @@ fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal>
         if stopping() {
             return Err(Refusal::Stopping);
         }
-        // SAFETY: `gref` is in the grant table's range (checked by `ring_ref`) and
+        // SAFETY: `gref` is below the grant frames set up (checked by `ring_ref`;
+        // they only grow, and this queue is frozen across save and restore) and
         // is the ring grant hvc_xen published for this console, which it never uses
         // again after its backend closed: it only returns the reference to the free
         // list in `remove`.
