@@ -24,14 +24,17 @@ use kernel::{
     prelude::*,
     str::{CStr, CString},
     sync::Arc,
+    time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
-/// How long `remove` waits for the backend to let go of the ring, in 10 ms steps.
-const CLOSE_WAIT_STEPS: u32 = 200;
+/// How long `remove` waits for the backend to let go of the ring.
+const CLOSE_WAIT: Delta = Delta::from_secs(2);
 
-/// How long `remove` lets a connected backend take what writers queued, at most,
-/// in 10 ms steps.
-const FLUSH_WAIT_STEPS: u32 = 100;
+/// How long `remove` lets a connected backend take what writers queued, at most.
+const FLUSH_WAIT: Delta = Delta::from_secs(1);
+
+/// How long `remove` waits for a backend that takes nothing more.
+const FLUSH_STALL: Delta = Delta::from_millis(200);
 
 /// The registered xenbus driver; unregisters on drop.
 pub(crate) struct Registration;
@@ -170,15 +173,15 @@ fn follow_backend(channel: &Arc<Channel>, dev: &XenbusDevice, backend: XenbusSta
 /// device goes: until nothing is left, the backend stops taking bytes for
 /// 200 ms, or 1 s has passed.
 fn flush(channel: &Channel) {
+    let start = Instant::<Monotonic>::now();
+    let mut moved = start;
     let mut left = channel.queued().1;
-    let mut still = 0;
-    for _ in 0..FLUSH_WAIT_STEPS {
-        if left == 0 || still >= 20 {
-            return;
-        }
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+    while left != 0 && start.elapsed() < FLUSH_WAIT && moved.elapsed() < FLUSH_STALL {
+        fsleep(Delta::from_millis(10));
         let now = channel.queued().1;
-        still = if now < left { 0 } else { still + 1 };
+        if now < left {
+            moved = Instant::now();
+        }
         left = now;
     }
 }
@@ -192,7 +195,7 @@ fn close_backend(channel: &Channel, dev: &XenbusDevice) {
     if channel.frontend_state() != XenbusState::Closed {
         let _ = channel.switch_state(dev, XenbusState::Closing);
     }
-    if !xen::wait_for_state(CLOSE_WAIT_STEPS, || dev.backend_state(), backend_closing) {
+    if !xen::wait_for_state(CLOSE_WAIT, || dev.backend_state(), backend_closing) {
         pr_warn!(
             "channel {}: backend did not close; ending the grant anyway\n",
             channel.display_name()

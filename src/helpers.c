@@ -20,6 +20,7 @@
 #include <linux/sysfs.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <asm/xen/hypercall.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
@@ -244,13 +245,31 @@ void xen_channel_ring_copy(void *dst, const void *src, size_t len)
 }
 
 /*
- * One past the highest grant reference the table can have, whatever the grant
- * table version (v2 entries are 16 bytes, v1 entries 8): refs from xenstore are
- * checked against it before the grant table is indexed with them.
+ * One past the highest grant reference of this domain's grant table as it is
+ * now: refs from xenstore are checked against it before the grant table is
+ * indexed with them; 0 if Xen does not say.
+ *
+ * The table's maximum size is not that bound. A PV guest maps only the frames
+ * it has set up (one at boot, more as it runs out of references), so an entry
+ * past them is an unmapped address and indexing it oopses. Xen counts the
+ * frames set up (GNTTABOP_query_size); Linux asks Xen for each new frame
+ * before it maps it, so for a moment during a growth the last frame may not be
+ * mapped yet: a ref there is never one a driver published, only one made up.
  */
 unsigned int xen_channel_grant_ref_limit(void)
 {
-	return gnttab_max_grant_frames() * (XEN_PAGE_SIZE / sizeof(union grant_entry_v2));
+	struct gnttab_query_size size = { .dom = DOMID_SELF };
+	struct gnttab_get_version version = { .dom = DOMID_SELF };
+	unsigned int frames, per_frame;
+
+	if (HYPERVISOR_grant_table_op(GNTTABOP_query_size, &size, 1) || size.status != GNTST_okay)
+		return 0;
+	if (HYPERVISOR_grant_table_op(GNTTABOP_get_version, &version, 1))
+		return 0;
+	frames = min(size.nr_frames, gnttab_max_grant_frames());
+	per_frame = XEN_PAGE_SIZE / (version.version == 2 ? sizeof(union grant_entry_v2) :
+							    sizeof(struct grant_entry_v1));
+	return frames * per_frame;
 }
 
 /* Ends grant @gref unless it is mapped; does not free the reference. */

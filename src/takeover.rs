@@ -9,7 +9,8 @@
 //! moves to this driver:
 //!
 //! 1. the ring's grant reference is read from the frontend directory, where hvc_xen
-//!    published it, and checked: in the grant table's range and not reserved;
+//!    published it, and checked: not reserved, and in the grant frames the guest
+//!    has set up (a PV guest maps no others);
 //! 2. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
 //!    follows to Closed, removing its tty;
 //! 3. once the backend is Closed and the grant reference still reads the same, the
@@ -49,9 +50,9 @@ use kernel::{
     workqueue::Queue,
 };
 
-/// How long each wait for the backend lasts at most, in 10 ms steps: QEMU answers in
+/// How long each wait for the backend lasts at most: QEMU answers in
 /// milliseconds, but a lab under TCG is slow.
-const BACKEND_WAIT_STEPS: u32 = 1000;
+const BACKEND_WAIT: Delta = Delta::from_secs(10);
 
 /// Attempts to end hvc_xen's grant, with doubling waits from 100 ms (12.7 s in all).
 const GRANT_END_TRIES: u32 = 7;
@@ -177,7 +178,7 @@ fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal>
     xdev.switch_state(XenbusState::Closing)
         .map_err(|_| Refusal::CannotClose)?;
     let closed = xen::wait_for_state(
-        BACKEND_WAIT_STEPS,
+        BACKEND_WAIT,
         || (stopping(), xdev.backend_state_of_any_driver()),
         |(stop, backend)| stop || backend_released(backend),
     );
@@ -202,7 +203,8 @@ fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal>
         if stopping() {
             return Err(Refusal::Stopping);
         }
-        // SAFETY: `gref` is in the grant table's range (checked by `ring_ref`) and
+        // SAFETY: `gref` is below the grant frames set up (checked by `ring_ref`;
+        // they only grow, and this queue is frozen across save and restore) and
         // is the ring grant hvc_xen published for this console, which it never uses
         // again after its backend closed: it only returns the reference to the free
         // list in `remove`.
@@ -482,14 +484,14 @@ fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
     let backend_state = || (stopping(), store::state_at(&backend));
     pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
     store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
         s || backend_closing(b)
     }) || stopping()
     {
         return Err("the backend did not close within 10 s");
     }
     store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT_STEPS, backend_state, |(s, b)| {
+    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
         s || backend_released(b)
     }) || stopping()
     {

@@ -439,20 +439,25 @@ impl Channel {
     /// publishes both and goes Initialised. Bytes accepted but never consumed by
     /// an earlier backend go into the new ring first.
     ///
+    /// Once the backend kept too many old rings mapped, the channel breaks
+    /// instead (one log line) and nothing is granted.
+    ///
     /// # Errors
     ///
-    /// The allocation, grant, event-channel or xenstore error; EBUSY once the
-    /// backend kept too many old rings mapped. Nothing stays granted then.
+    /// The allocation, grant, event-channel or xenstore error. Nothing stays
+    /// granted then.
     pub(crate) fn publish(self: &Arc<Self>, dev: &XenbusDevice) -> Result {
         let mut link = self.link.lock();
         self.end_link(&mut link);
         if self.data.lock().held_rings >= MAX_HELD_RINGS {
+            // Said here, once: the channel is broken from now on, so the
+            // backend's further changes are not followed.
             pr_err!(
                 "channel {}: the backend keeps {MAX_HELD_RINGS} old rings mapped; not reconnecting\n",
                 self.display_name()
             );
             self.link_event(LinkEvent::Broke);
-            return Err(EBUSY);
+            return Ok(());
         }
         let page = SharedPage::new(dev)?;
         let dev_id = Arc::as_ptr(self).cast_mut().cast::<c_void>();

@@ -63,7 +63,9 @@ impl Drop for SharedPage {
     }
 }
 
-/// One past the highest grant reference the grant table can hold.
+/// One past the highest grant reference of the grant table's frames set up now
+/// (which a PV guest has mapped; the table's maximum size is larger), 0 if Xen
+/// does not say. The frames only grow while the domain runs.
 pub(crate) fn ref_limit() -> u32 {
     // SAFETY: Reads the grant table's size; no preconditions.
     unsafe { ffi::xen_channel_grant_ref_limit() }

@@ -9,20 +9,29 @@ pub(crate) mod grant;
 pub(crate) mod store;
 pub(crate) mod xenbus;
 
-/// Polls `read` every 10 ms, at most `steps` times, until `done` accepts what it
-/// returns; false on time-out. For waits on a backend that the otherend watch
-/// does not report: in `remove` (the watch is gone) or for a console of another
+use kernel::time::{delay::fsleep, Delta, Instant, Monotonic};
+
+/// Polls `read` about every 10 ms until `done` accepts what it returns; false
+/// once `limit` has passed. For waits on a backend that the otherend watch does
+/// not report: in `remove` (the watch is gone) or for a console of another
 /// driver.
+///
+/// The limit is time, not a number of polls: each `read` is a xenstore round
+/// trip, which a busy or slow xenstored stretches (11 s instead of 2 s for 200
+/// polls in the lab).
 pub(crate) fn wait_for_state<S: Copy>(
-    steps: u32,
+    limit: Delta,
     read: impl Fn() -> S,
     done: impl Fn(S) -> bool,
 ) -> bool {
-    for _ in 0..steps {
+    let start = Instant::<Monotonic>::now();
+    loop {
         if done(read()) {
             return true;
         }
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(10));
+        if start.elapsed() >= limit {
+            return false;
+        }
+        fsleep(Delta::from_millis(10));
     }
-    false
 }

@@ -1,0 +1,66 @@
+# Guest side of tests/lab/rogue-takeover (busybox sh, kernel with hvc_xen built
+# in, the module at /opt/xen_channel.ko, not loaded yet). Expect: consoles 2 to
+# 5 (ring-ref too big, not a number, reserved, past the grant frames set up)
+# stay with hvc_xen, untouched (still Connected), one "takeover abandoned" line
+# each, no oops; 6 (ring-ref changed while closing) and 8 (backend never
+# closes, 10 s) are abandoned closed, one line each; 7 and QEMU's channel (1)
+# are taken over and carry bytes; insmod does not wait for any of it.
+. /lab/guest.sh
+N=org.xen-channel.rogue.
+ktap_header
+put() { xc-guest xs-write "data/lab/$1" "${2:-1}"; }
+now_ms() {
+	read -r _up _ </proc/uptime
+	echo $((${_up%.*} * 1000 + 1${_up#*.}0 - 1000))
+}
+is_driver() { [ "$(driver_of "$1")" = "$2" ]; }
+abandoned() { dmesg | grep -cF "console $1: takeover abandoned"; }
+logged() { dmesg | grep -qF "$1"; }
+fe_state() { xc-guest xs-read "device/console/$1/state"; }
+
+put ready
+for d in 2 3 4 5 6 7 8; do
+	wait_for 1200 is_driver $d xenconsole || ktap_fail "console-$d-bound-by-hvc_xen ($(driver_of $d))"
+done
+xc-guest xs-wait data/lab/consoles-ready 1 600000 || ktap_fail "consoles-ready"
+t0=$(now_ms)
+insmod /opt/xen_channel.ko
+rc=$?
+t=$(($(now_ms) - t0))
+ktap_check "insmod-returns-without-waiting-for-takeovers (status $rc, $t ms)" [ $rc = 0 -a $t -lt 10000 ]
+# Takeovers run one after the other: the silent backend costs 10 s.
+done_all() {
+	[ "$(abandoned 2)$(abandoned 3)$(abandoned 4)$(abandoned 5)$(abandoned 6)$(abandoned 8)" = 111111 ] &&
+		is_driver 7 xen-channel
+}
+wait_for 1800 done_all
+dmesg | grep -E "xen_channel|g\.e\." | sed 's/^/# /'
+for d in 2 3 4 5; do
+	ktap_check "console-$d-refused-one-line ($(abandoned $d))" [ "$(abandoned $d)" = 1 ]
+	ktap_check "console-$d-bad-ring-ref-named" \
+		logged "console $d: takeover abandoned, hvc_xen keeps the closed console: its ring-ref is not a grant reference of this domain"
+	ktap_check "console-$d-stays-with-hvc_xen-connected ($(driver_of $d), state $(fe_state $d))" \
+		[ "$(driver_of $d)" = xenconsole -a "$(fe_state $d)" = 4 ]
+done
+ktap_check "console-6-changed-ring-ref-refused ($(abandoned 6))" \
+	logged "console 6: takeover abandoned, hvc_xen keeps the closed console: its ring-ref changed"
+ktap_check "console-6-one-line ($(abandoned 6))" [ "$(abandoned 6)" = 1 ]
+ktap_check "console-8-silent-backend-abandoned ($(abandoned 8))" \
+	logged "console 8: takeover abandoned, hvc_xen keeps the closed console: the backend did not close"
+ktap_check "console-7-taken-over ($(driver_of 7))" is_driver 7 xen-channel
+wait_for 600 node_exists "${N}fine" || ktap_fail "fine-node"
+# Echo 64 KiB for dom0 on console 7.
+(exec 3<>"/dev/xen-channel/${N}fine" && timeout 300 dd bs=65536 count=1 iflag=fullblock <&3 >&3 2>/dev/null)
+ktap_check "fine-echoed" [ $? = 0 ]
+# QEMU's channel: dom0 says HELLO first, we PING, it PONGs.
+wait_for 600 node_exists org.xen-channel.test.good || ktap_fail "good-node"
+exec 4<>/dev/xen-channel/org.xen-channel.test.good
+put good-ready
+read -r hello <&4
+echo PING >&4
+read -r pong <&4
+ktap_check "good-channel-taken-over-round-trip ($hello $pong)" [ "$hello $pong" = "HELLO PONG" ]
+exec 4<&-
+put takeovers-done
+xc-guest xs-wait data/lab/dom0-checked 1 300000
+ktap_finished
