@@ -193,6 +193,8 @@ fn close_backend(channel: &Channel, dev: &XenbusDevice) {
         return;
     }
     if channel.frontend_state() != XenbusState::Closed {
+        // A failed write is seen below: the backend does not close, and the
+        // wait's own log line says so.
         let _ = channel.switch_state(dev, XenbusState::Closing);
     }
     if !xen::wait_for_state(CLOSE_WAIT, || dev.backend_state(), backend_closing) {

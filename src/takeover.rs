@@ -85,6 +85,9 @@ enum Refusal {
     Stopping,
     Unbound,
     XenwatchStalled,
+    NoMemory,
+    NameUnreadable,
+    NoBackend,
 }
 
 impl Refusal {
@@ -99,6 +102,9 @@ impl Refusal {
             Self::Stopping => "the module is unloading",
             Self::Unbound => "hvc_xen no longer holds it",
             Self::XenwatchStalled => "xenbus's watch thread did not run the move within 10 s",
+            Self::NoMemory => "out of memory",
+            Self::NameUnreadable => "cannot read its name",
+            Self::NoBackend => "no readable backend node",
         }
     }
 }
@@ -457,21 +463,28 @@ fn rescue_lost_consoles() {
             continue;
         }
         if let Err(why) = rescue(devid) {
-            pr_err!("console {devid}: lost by hvc_xen and not rescued: {why}\n");
+            pr_err!(
+                "console {devid}: lost by hvc_xen and not rescued: {}\n",
+                why.reason()
+            );
         }
     }
 }
 
 /// Resets console `devid` if it is a channel with no device on the bus.
-fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
-    const NO_MEMORY: &str = "out of memory";
-    let bus_name = CString::try_from_fmt(fmt!("console-{devid}")).map_err(|_| NO_MEMORY)?;
+///
+/// # Errors
+///
+/// Why it could not: the [`Refusal`] says it in the log line.
+fn rescue(devid: u32) -> core::result::Result<(), Refusal> {
+    let bus_name = CString::try_from_fmt(fmt!("console-{devid}")).map_err(|_| Refusal::NoMemory)?;
     // SAFETY: The driver is registered, so its bus is set; the name is NUL-terminated.
     if unsafe { ffi::xen_channel_bus_has(bus_name.as_char_ptr()) } {
         return Ok(());
     }
-    let dir = CString::try_from_fmt(fmt!("device/console/{devid}")).map_err(|_| NO_MEMORY)?;
-    let name = store::read(&dir, c"name").map_err(|_| "cannot read its name")?;
+    let dir =
+        CString::try_from_fmt(fmt!("device/console/{devid}")).map_err(|_| Refusal::NoMemory)?;
+    let name = store::read(&dir, c"name").map_err(|_| Refusal::NameUnreadable)?;
     if handover::decide(name.as_deref(), claims::holder) != Verdict::TakeOver
         || store::state_at(&dir) == XenbusState::Initialising
     {
@@ -479,27 +492,26 @@ fn rescue(devid: u32) -> core::result::Result<(), &'static str> {
         return Ok(());
     }
     let backend = store::read_path(&dir, c"backend")
-        .map_err(|_| "bad backend node")?
-        .ok_or("no backend node")?;
+        .ok()
+        .flatten()
+        .ok_or(Refusal::NoBackend)?;
     let backend_state = || (stopping(), store::state_at(&backend));
+    let wait_backend = |done: fn(XenbusState) -> bool| {
+        let closed = xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| s || done(b));
+        match (closed, stopping()) {
+            (_, true) => Err(Refusal::Stopping),
+            (false, false) => Err(Refusal::BackendStayed),
+            (true, false) => Ok(()),
+        }
+    };
     pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
-    store::write_state(&dir, XenbusState::Closing).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
-        s || backend_closing(b)
-    }) || stopping()
-    {
-        return Err("the backend did not close within 10 s");
-    }
-    store::write_state(&dir, XenbusState::Closed).map_err(|_| "cannot write its state")?;
-    if !xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| {
-        s || backend_released(b)
-    }) || stopping()
-    {
-        return Err("the backend did not close within 10 s");
-    }
+    store::write_state(&dir, XenbusState::Closing).map_err(|_| Refusal::CannotClose)?;
+    wait_backend(backend_closing)?;
+    store::write_state(&dir, XenbusState::Closed).map_err(|_| Refusal::CannotClose)?;
+    wait_backend(backend_released)?;
     store::remove(&dir, c"ring-ref");
     store::remove(&dir, c"port");
-    store::write_state(&dir, XenbusState::Initialising).map_err(|_| "cannot write its state")
+    store::write_state(&dir, XenbusState::Initialising).map_err(|_| Refusal::CannotClose)
 }
 
 impl Drop for BusWatch {
