@@ -180,22 +180,34 @@ fn ring_ref(xdev: &XenbusDevice) -> core::result::Result<u32, Refusal> {
     parse_grant_ref(&value, grant::ref_limit()).ok_or(Refusal::BadGrantRef)
 }
 
+/// Waits, up to [`BACKEND_WAIT`], until the backend state `read` returns satisfies
+/// `done`; an unload cuts the wait short.
+///
+/// # Errors
+///
+/// [`Refusal::Stopping`] on unload, [`Refusal::BackendStayed`] if time ran out.
+fn wait_for_backend(
+    read: impl Fn() -> XenbusState,
+    done: fn(XenbusState) -> bool,
+) -> core::result::Result<(), Refusal> {
+    let reached = xen::wait_for_state(
+        BACKEND_WAIT,
+        || (stopping(), read()),
+        |(stop, state)| stop || done(state),
+    );
+    match (reached, stopping()) {
+        (_, true) => Err(Refusal::Stopping),
+        (false, false) => Err(Refusal::BackendStayed),
+        (true, false) => Ok(()),
+    }
+}
+
 /// Closes the console under hvc_xen and ends its grant.
 fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal> {
     let gref = ring_ref(xdev)?;
     xdev.switch_state(XenbusState::Closing)
         .map_err(|_| Refusal::CannotClose)?;
-    let closed = xen::wait_for_state(
-        BACKEND_WAIT,
-        || (stopping(), xdev.backend_state_of_any_driver()),
-        |(stop, backend)| stop || backend_released(backend),
-    );
-    if stopping() {
-        return Err(Refusal::Stopping);
-    }
-    if !closed {
-        return Err(Refusal::BackendStayed);
-    }
+    wait_for_backend(|| xdev.backend_state_of_any_driver(), backend_released)?;
     // The value hvc_xen published is the one it granted; a different one now is
     // someone else's doing, and may name another driver's grant.
     if ring_ref(xdev)? != gref {
@@ -497,20 +509,12 @@ fn rescue(devid: u32) -> core::result::Result<(), Refusal> {
         .ok()
         .flatten()
         .ok_or(Refusal::NoBackend)?;
-    let backend_state = || (stopping(), store::state_at(&backend));
-    let wait_backend = |done: fn(XenbusState) -> bool| {
-        let closed = xen::wait_for_state(BACKEND_WAIT, backend_state, |(s, b)| s || done(b));
-        match (closed, stopping()) {
-            (_, true) => Err(Refusal::Stopping),
-            (false, false) => Err(Refusal::BackendStayed),
-            (true, false) => Ok(()),
-        }
-    };
+    let backend_state = || store::state_at(&backend);
     pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
     store::write_state(&dir, XenbusState::Closing).map_err(|_| Refusal::CannotClose)?;
-    wait_backend(backend_closing)?;
+    wait_for_backend(backend_state, backend_closing)?;
     store::write_state(&dir, XenbusState::Closed).map_err(|_| Refusal::CannotClose)?;
-    wait_backend(backend_released)?;
+    wait_for_backend(backend_state, backend_released)?;
     store::remove(&dir, c"ring-ref");
     store::remove(&dir, c"port");
     store::write_state(&dir, XenbusState::Initialising).map_err(|_| Refusal::CannotClose)
