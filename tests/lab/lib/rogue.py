@@ -459,6 +459,17 @@ class Console:
             self.map.write(IN_OFF + off, data[done:done + n])
             done += n
 
+    def read_out(self, at, n):
+        """Reads `n` bytes of 'out' from free-running index `at` (no index change)."""
+        out = b""
+        done = 0
+        while done < n:
+            off = (at + done) % OUT_SIZE
+            k = min(n - done, OUT_SIZE - off)
+            out += self.map.read(OUT_OFF + off, k)
+            done += k
+        return out
+
     def send_some(self, data):
         """Produces as much of `data` as 'in' has room for; returns the count.
         Raises ProtocolError if the guest's in_cons is impossible."""
@@ -482,13 +493,7 @@ class Console:
         if avail > OUT_SIZE:
             raise ProtocolError(f"out_cons {cons} out_prod {prod}")
         n = min(avail, limit)
-        out = b""
-        done = 0
-        while done < n:
-            off = (cons + done) % OUT_SIZE
-            k = min(n - done, OUT_SIZE - off)
-            out += m.read(OUT_OFF + off, k)
-            done += k
+        out = self.read_out(cons, n)
         if n:
             m.set("out_cons", cons + n)
         return out
