@@ -25,7 +25,7 @@ _xc_t0=$(date +%s)
 stage() {
 	printf '[%4ds] == %s\n' $(( $(date +%s) - _xc_t0 )) "$*" >&2
 }
-# done_stage NAME: announce a skipped or finished step.
+# info TEXT: a detail of the current step (skipped, done, found).
 info() {
 	printf '[%4ds]    %s\n' $(( $(date +%s) - _xc_t0 )) "$*" >&2
 }

@@ -3,7 +3,8 @@
 //! The functions `helpers.c` defines for Rust, declared once, in `helpers.h`
 //! order. C types the Rust bindings cannot name safely (`struct device`, which
 //! embeds zero-sized lockdep fields, and the Xen types the bindings lack) are
-//! opaque here; only the wrappers in `src/xen/` and `src/sync.rs` use them.
+//! opaque here; the wrappers in `src/xen/` and `src/sync.rs` use them, and
+//! `driver.rs` names `RawXenbusDevice` only to pass xenbus's pointer on.
 
 use kernel::{
     bindings,

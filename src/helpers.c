@@ -23,6 +23,7 @@
 #include <asm/xen/hypercall.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
+#include <xen/interface/io/console.h>
 #include <xen/page.h>
 #include <xen/xenbus.h>
 
@@ -45,6 +46,18 @@ static_assert(offsetof(struct xen_channel_client_ops, detached) == 1 * sizeof(vo
 static_assert(offsetof(struct xen_channel_client_ops, receive) == 2 * sizeof(void *));
 static_assert(offsetof(struct xen_channel_client_ops, write_space) == 3 * sizeof(void *));
 static_assert(sizeof(struct xen_channel_client_ops) == 4 * sizeof(void *));
+/*
+ * src/pure/ring.rs spells out struct xencons_interface's layout (it has no
+ * kernel headers): in[1024] at 0, out[2048] at 1024, then in_cons, in_prod,
+ * out_cons, out_prod as u32 from 3072. These fail the build if Xen's header
+ * ever says otherwise.
+ */
+static_assert(offsetof(struct xencons_interface, in) == 0 && sizeof_field(struct xencons_interface, in) == 1024);
+static_assert(offsetof(struct xencons_interface, out) == 1024 && sizeof_field(struct xencons_interface, out) == 2048);
+static_assert(offsetof(struct xencons_interface, in_cons) == 3072);
+static_assert(offsetof(struct xencons_interface, in_prod) == 3076);
+static_assert(offsetof(struct xencons_interface, out_cons) == 3080);
+static_assert(offsetof(struct xencons_interface, out_prod) == 3084);
 static_assert(XEN_CHANNEL_ABSENT == 0 && XEN_CHANNEL_UNCONNECTED == 1 &&
 	      XEN_CHANNEL_CONNECTED == 2 && XEN_CHANNEL_RECONNECTING == 3 &&
 	      XEN_CHANNEL_HUNG_UP == 4 && XEN_CHANNEL_BROKEN == 5);

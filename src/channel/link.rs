@@ -120,6 +120,11 @@ impl SharedRing for PageRing<'_> {
         }
     }
 
+    // `fence`, not `kernel::sync::barrier::smp_*`: the backend is another domain,
+    // on another CPU even when this kernel is built without SMP, where `smp_*`
+    // shrink to compiler barriers (C has `virt_*` for this, which Rust does not
+    // wrap). On x86 these compile as `virt_rmb`/`virt_wmb` (compiler barriers)
+    // and a full fence (`virt_mb`).
     fn read_barrier(&self) {
         fence(Ordering::Acquire);
     }

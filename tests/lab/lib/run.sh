@@ -9,7 +9,7 @@
 #
 # A run script builds its module (lab_module), calls lab_run with the lab
 # options of the test, may check the run's logs (host_check, $LAB_DIR), and
-# ends with lab_finish, which prints "NAME: PASS" or "NAME: FAIL" and exits.
+# ends with lab_finish, which prints "# NAME: PASS" or "# NAME: FAIL" and exits.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
