@@ -462,9 +462,8 @@ impl BusWatch {
 ///
 /// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
 /// may see a "state reset", unregister the console and not probe it again, its
-/// state being no longer Initialising (about one boot in four in the lab, under
-/// TCG).
-/// The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
+/// state being no longer Initialising (how often: Documentation/xen-channel.rst,
+/// Takeover). The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
 /// Closing the backend makes QEMU unmap it; the frontend back in Initialising makes
 /// xenbus probe the console again, hvc_xen binds it, and the takeover follows.
 fn rescue_lost_consoles() {
