@@ -12,7 +12,8 @@
 //!    published it, and checked: not reserved, and in the grant frames the guest
 //!    has set up (a PV guest maps no others);
 //! 2. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
-//!    follows to Closed, removing its tty;
+//!    follows to Closed, removing its tty (if hvc_xen, answering a backend that
+//!    connected meanwhile, writes Connected over the Closing, it is written again);
 //! 3. once the backend is Closed and the grant reference still reads the same, the
 //!    grant is ended here (hvc_xen never ends it), so the backend cannot map the
 //!    page again;
@@ -32,10 +33,11 @@
 
 use crate::claims;
 use crate::ffi;
-use crate::pure::handover::{self, Verdict};
+use crate::pure::handover::{self, CloseStep, Verdict};
 use crate::pure::number::{parse_decimal, parse_grant_ref};
 use crate::pure::xenbus::{backend_closing, backend_released, XenbusState};
 use crate::xen::{self, grant, store, xenbus::XenbusDevice};
+use core::cell::Cell;
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
@@ -180,15 +182,15 @@ fn ring_ref(xdev: &XenbusDevice) -> core::result::Result<u32, Refusal> {
     parse_grant_ref(&value, grant::ref_limit()).ok_or(Refusal::BadGrantRef)
 }
 
-/// Waits, up to [`BACKEND_WAIT`], until the backend state `read` returns satisfies
-/// `done`; an unload cuts the wait short.
+/// Waits, up to [`BACKEND_WAIT`], until `done` accepts what `read` returns (the
+/// backend's state, or a step decided from it); an unload cuts the wait short.
 ///
 /// # Errors
 ///
 /// [`Refusal::Stopping`] on unload, [`Refusal::BackendStayed`] if time ran out.
-fn wait_for_backend(
-    read: impl Fn() -> XenbusState,
-    done: fn(XenbusState) -> bool,
+fn wait_for_backend<S: Copy>(
+    read: impl Fn() -> S,
+    done: fn(S) -> bool,
 ) -> core::result::Result<(), Refusal> {
     let reached = xen::wait_for_state(
         BACKEND_WAIT,
@@ -203,11 +205,27 @@ fn wait_for_backend(
 }
 
 /// Closes the console under hvc_xen and ends its grant.
-fn close_under_hvc_xen(xdev: &XenbusDevice) -> core::result::Result<(), Refusal> {
+fn close_under_hvc_xen(xdev: &XenbusDevice, devid: u32) -> core::result::Result<(), Refusal> {
     let gref = ring_ref(xdev)?;
     xdev.switch_state(XenbusState::Closing)
         .map_err(|_| Refusal::CannotClose)?;
-    wait_for_backend(|| xdev.backend_state_of_any_driver(), backend_released)?;
+    let repeated = Cell::new(false);
+    wait_for_backend(
+        || {
+            let frontend = store::state_at(xdev.nodename());
+            let step = handover::close_step(frontend, xdev.backend_state_of_any_driver());
+            if step == CloseStep::CloseAgain {
+                if !repeated.replace(true) {
+                    let state = frontend.name();
+                    pr_info!("console {devid}: closing again, hvc_xen wrote {state} over it\n");
+                }
+                // A failed write shows as the backend not closing in time.
+                let _ = xdev.switch_state(XenbusState::Closing);
+            }
+            step
+        },
+        |step| step == CloseStep::Released,
+    )?;
     // The value hvc_xen published is the one it granted; a different one now is
     // someone else's doing, and may name another driver's grant.
     if ring_ref(xdev)? != gref {
@@ -314,7 +332,7 @@ fn take_over(dev: DeviceRef) {
         .and_then(|n| core::str::from_utf8(n).ok())
         .unwrap_or("?");
     pr_info!("console {devid}: taking channel {shown} over from hvc_xen\n");
-    let moved = close_under_hvc_xen(xdev).and_then(|()| move_driver(&dev));
+    let moved = close_under_hvc_xen(xdev, devid).and_then(|()| move_driver(&dev));
     match moved {
         Ok(0) => {}
         Ok(err) => {

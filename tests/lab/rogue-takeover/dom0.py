@@ -3,14 +3,16 @@
 # ring-refs that are not the grant hvc_xen published (review finding 1): too
 # big, not a number, reserved, inside the grant table's maximum size but past
 # the frames the guest set up, or changed while the backend closes. One console
-# never closes, one behaves (and carries bytes after the takeover), and QEMU's
+# never closes, one behaves (and carries bytes after the takeover), one connects
+# only once the takeover has written Closing, so that hvc_xen writes Connected
+# over it (as a console hot-plugged while the module is loaded can), and QEMU's
 # channel "good" is taken over as usual.
 import os
 import threading
 import time
 
 from peer import Ktap, Lines, connect, domid, say, wait_guest_done
-from rogue import (CLOSED, CLOSING, CONNECTED, INITIALISED, INITIALISING, Console, Ctl, Xs,
+from rogue import (CLOSED, CLOSING, CONNECTED, INITIALISED, INITIALISING, INITWAIT, Console, Ctl, Xs,
                    grant_table_usage, sha)
 
 N = "org.xen-channel.rogue."
@@ -26,7 +28,7 @@ frames = frames or 1
 # past the frames the guest set up, which a PV guest has not mapped.
 unmapped = frames * 512 + 100
 ktap.info(f"the domU's grant table has {frames} frames set up; ring-ref {unmapped} is past them")
-# Devids 2 to 8: hvc_xen reads only the last digit of a devid, and QEMU's
+# Devids 2 to 9: hvc_xen reads only the last digit of a devid, and QEMU's
 # channel is console 1.
 CASES = {
     2: ("huge", "4000000000"),
@@ -36,18 +38,26 @@ CASES = {
     6: ("changed", None),
     7: ("fine", None),
     8: ("silent", None),
+    9: ("late", None),
 }
+LATE = 9
 cons = {}
 for devid, (tag, _) in CASES.items():
     cons[devid] = Console(xs, D, devid, N + tag)
     cons[devid].create()
-# hvc_xen publishes its ring at probe and follows the backend to Connected.
-for c in cons.values():
-    c.connect(timeout=120)
+# hvc_xen publishes its ring at probe and follows the backend to Connected; the
+# late backend stays in InitWait until the takeover closes.
+for devid, c in cons.items():
+    if devid == LATE:
+        c.be_state(INITWAIT)
+        c.wait_fe(INITIALISED, 120)
+    else:
+        c.connect(timeout=120)
 for devid, (tag, ref) in CASES.items():
     if ref is not None:
         xs.write(f"{cons[devid].fe}/ring-ref", ref)
-ktap.info("hvc_xen's ring-refs: " + ", ".join(f"{d}={c.gref}" for d, c in cons.items()))
+refs = {d: (c.fe_value("ring-ref") or b"-").decode() for d, c in cons.items()}
+ktap.info("hvc_xen's ring-refs: " + ", ".join(f"{d}={r}" for d, r in refs.items()))
 ctl.put("consoles-ready")
 
 result = {}
@@ -65,6 +75,16 @@ def serve(devid):
             return
         if tag == "changed":
             xs.write(f"{c.fe}/ring-ref", str(c.gref + 1))
+        if tag == "late":
+            # Connected only now, as if the Closing came a moment too soon: hvc_xen
+            # answers with Connected, over the Closing. This backend reads the
+            # frontend state only after that; the takeover must write Closing again
+            # (the guest tells us when its log says so).
+            c.attach()
+            c.be_state(CONNECTED)
+            result[devid] = "connected-after-closing"
+            ctl.wait("late-closing-again", timeout=120)
+            c.wait_fe(lambda s: s in (CLOSING, CLOSED), 60)
         c.detach()
         c.be_state(CLOSED)
         result[devid] = "closed"
@@ -92,10 +112,13 @@ good.send("PONG\n")
 ctl.wait("takeovers-done", timeout=900)
 # The guest's echo on console 7 returns once its bytes are queued, not when they
 # have reached this side: wait for the thread that receives them.
-threads[list(cons).index(7)].join(300)
+for d in (7, LATE):
+    threads[list(cons).index(d)].join(300)
 for d, (tag, _) in CASES.items():
     say(f"# console {d} ({tag}): dom0 saw {result.get(d, 'no close')}")
 ktap.check(result.get(7) == "taken-over-intact", f"fine-console-taken-over-64KiB-echoed ({result.get(7)})")
+ktap.check(result.get(LATE) == "taken-over-intact",
+           f"late-console-closed-again-taken-over-64KiB-echoed ({result.get(LATE)})")
 for d in (2, 3, 4, 5):
     ktap.check(d not in result, f"console-{d}-{CASES[d][0]}-never-closed-by-the-takeover ({result.get(d, 'no close')})")
 ctl.put("dom0-checked")
