@@ -33,3 +33,27 @@ die() {
 	printf 'error: %s\n' "$*" >&2
 	exit 1
 }
+
+# module_up_to_date OUT BUILT: copies the module's sources (Kbuild, src, include,
+# consumers) into the build directory OUT; succeeds if none changed and OUT's last
+# build was against BUILT (a kernel build or headers, with their time), when
+# kbuild would only spend seconds finding nothing to do. Otherwise the stamp is
+# removed, so that an interrupted build is not taken for a finished one: call
+# `module_built OUT BUILT` once the build succeeded. Content, not times, decides
+# what is copied: a copied file is newer than its object, so make rebuilds it,
+# whatever the file's own time says.
+module_up_to_date() {
+	local out=$1 built=$2 changed
+	changed=$(rsync -rlpi --checksum --delete --exclude '*.o' --exclude '.*.cmd' --exclude '*.ko' \
+		"$XC_REPO/Kbuild" "$XC_REPO/src" "$XC_REPO/include" "$XC_REPO/consumers" "$out/")
+	if [ -z "$changed" ] && [ "$(cat "$out/.xc-built" 2>/dev/null)" = "$built" ]; then
+		return 0
+	fi
+	rm -f "$out/.xc-built"
+	return 1
+}
+
+# module_built OUT BUILT: records that OUT was built against BUILT.
+module_built() {
+	echo "$2" >"$1/.xc-built"
+}
