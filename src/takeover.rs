@@ -13,7 +13,8 @@
 //!    has set up (a PV guest maps no others);
 //! 2. the frontend goes Closing; QEMU unmaps the ring and closes, and hvc_xen
 //!    follows to Closed, removing its tty (if hvc_xen, answering a backend that
-//!    connected meanwhile, writes Connected over the Closing, it is written again);
+//!    connected meanwhile, writes Connected over the Closing, it is written again;
+//!    both write it in xenbus's watch thread, one after the other);
 //! 3. once the backend is Closed and the grant reference still reads the same, the
 //!    grant is ended here (hvc_xen never ends it), so the backend cannot map the
 //!    page again;
@@ -205,27 +206,40 @@ fn wait_for_backend<S: Copy>(
 }
 
 /// Closes the console under hvc_xen and ends its grant.
-fn close_under_hvc_xen(xdev: &XenbusDevice, devid: u32) -> core::result::Result<(), Refusal> {
+///
+/// The frontend state is written in xenwatch (see [`in_xenwatch`]), where hvc_xen
+/// writes it too: `xenbus_switch_state` skips a write when its cached state already
+/// matches, so two threads writing at once could leave the node and the cache apart.
+fn close_under_hvc_xen(dev: &DeviceRef, devid: u32) -> core::result::Result<(), Refusal> {
+    let xdev = dev.xenbus();
+    let close = || {
+        in_xenwatch(dev, |dev| dev.xenbus().switch_state(XenbusState::Closing))?
+            .map_err(|_| Refusal::CannotClose)
+    };
     let gref = ring_ref(xdev)?;
-    xdev.switch_state(XenbusState::Closing)
-        .map_err(|_| Refusal::CannotClose)?;
+    close()?;
     let repeated = Cell::new(false);
+    let failed = Cell::new(None);
     wait_for_backend(
         || {
             let frontend = store::state_at(xdev.nodename());
             let step = handover::close_step(frontend, xdev.backend_state_of_any_driver());
-            if step == CloseStep::CloseAgain {
+            if step == CloseStep::CloseAgain && failed.get().is_none() {
                 if !repeated.replace(true) {
                     let state = frontend.name();
-                    pr_info!("console {devid}: closing again, hvc_xen wrote {state} over it\n");
+                    pr_info!("console {devid}: closing again, the frontend went back to {state}\n");
                 }
-                // A failed write shows as the backend not closing in time.
-                let _ = xdev.switch_state(XenbusState::Closing);
+                if let Err(why) = close() {
+                    failed.set(Some(why));
+                }
             }
-            step
+            (step, failed.get().is_some())
         },
-        |step| step == CloseStep::Released,
+        |(step, failed)| failed || step == CloseStep::Released,
     )?;
+    if let Some(why) = failed.get() {
+        return Err(why);
+    }
     // The value hvc_xen published is the one it granted; a different one now is
     // someone else's doing, and may name another driver's grant.
     if ring_ref(xdev)? != gref {
@@ -253,47 +267,74 @@ fn close_under_hvc_xen(xdev: &XenbusDevice, devid: u32) -> core::result::Result<
     Err(Refusal::StillMapped)
 }
 
-/// Unbinds hvc_xen and binds this driver, in xenbus's watch thread.
-fn move_driver(dev: &DeviceRef) -> core::result::Result<c_int, Refusal> {
-    struct Move<'a> {
+/// Runs `f` in xenbus's watch thread (xenwatch), if hvc_xen still holds `dev` then.
+///
+/// hvc_xen's handlers for the device run there too, so its state writes and ours
+/// come one after the other; and there, unbinding a driver does not wait for
+/// xenwatch, which may itself be removing the device.
+///
+/// # Errors
+///
+/// [`Refusal::Unbound`] if hvc_xen no longer holds the device,
+/// [`Refusal::XenwatchStalled`] if xenwatch did not start `f` within 10 s.
+fn in_xenwatch<F, T>(dev: &DeviceRef, f: F) -> core::result::Result<T, Refusal>
+where
+    F: FnOnce(&DeviceRef) -> T,
+{
+    struct Call<'a, F, T> {
         dev: &'a DeviceRef,
-        result: Option<c_int>,
+        f: Option<F>,
+        result: Option<T>,
     }
     /// Runs in xenwatch.
     ///
     /// # Safety
     ///
-    /// `ctx` must point to a live `Move`.
-    unsafe extern "C" fn run(ctx: *mut c_void) {
-        // SAFETY: `run_in_xenwatch` passes the `Move` below, alive until it returns.
-        let m = unsafe { &mut *ctx.cast::<Move<'_>>() };
-        if !m.dev.driven_by(HVC_XEN) {
+    /// `ctx` must point to a live `Call<'_, F, T>`, used by nothing else meanwhile.
+    unsafe extern "C" fn run<F: FnOnce(&DeviceRef) -> T, T>(ctx: *mut c_void) {
+        // SAFETY: `run_in_xenwatch` passes the `Call` below, alive until it returns,
+        // and the caller does not touch it until then.
+        let call = unsafe { &mut *ctx.cast::<Call<'_, F, T>>() };
+        if !call.dev.driven_by(HVC_XEN) {
             return;
         }
-        // SAFETY: The device is live; its grant is ended, so hvc_xen's remove may
-        // free the page. In xenwatch, unbinding does not wait for xenwatch.
-        unsafe { ffi::xen_channel_release_driver(m.dev.as_ptr()) };
-        // SAFETY: The device is live; the driver is registered.
-        m.result = Some(unsafe { ffi::xen_channel_attach_driver(m.dev.as_ptr()) });
+        if let Some(f) = call.f.take() {
+            call.result = Some(f(call.dev));
+        }
     }
-    let mut m = Move { dev, result: None };
-    // SAFETY: `m` outlives the call, which returns only once `run` has finished
+    let mut call = Call {
+        dev,
+        f: Some(f),
+        result: None,
+    };
+    // SAFETY: `call` outlives the call, which returns only once `run` has finished
     // or can no longer start; the node name is the device's, which `dev` keeps alive.
     let ret = unsafe {
         ffi::xen_channel_run_in_xenwatch(
             dev.xenbus().nodename().as_char_ptr(),
-            run,
-            (&raw mut m).cast(),
+            run::<F, T>,
+            (&raw mut call).cast(),
             10 * bindings::HZ as c_ulong,
         )
     };
-    match (ret, m.result) {
+    match (ret, call.result) {
         (_, Some(result)) => Ok(result),
         // `run` ran and found the console no longer hvc_xen's.
         (0, None) => Err(Refusal::Unbound),
-        // `run` never ran: xenwatch is stuck, or the work could not be queued.
+        // `run` never ran: xenwatch is stuck, or the watch could not be registered.
         _ => Err(Refusal::XenwatchStalled),
     }
+}
+
+/// Unbinds hvc_xen and binds this driver; the driver core's result.
+fn move_driver(dev: &DeviceRef) -> core::result::Result<c_int, Refusal> {
+    in_xenwatch(dev, |dev| {
+        // SAFETY: The device is live; its grant is ended, so hvc_xen's remove may
+        // free the page. In xenwatch, unbinding does not wait for xenwatch.
+        unsafe { ffi::xen_channel_release_driver(dev.as_ptr()) };
+        // SAFETY: The device is live; the driver is registered.
+        unsafe { ffi::xen_channel_attach_driver(dev.as_ptr()) }
+    })
 }
 
 /// Moves `dev` from hvc_xen to this driver, if it is a channel.
@@ -332,7 +373,7 @@ fn take_over(dev: DeviceRef) {
         .and_then(|n| core::str::from_utf8(n).ok())
         .unwrap_or("?");
     pr_info!("console {devid}: taking channel {shown} over from hvc_xen\n");
-    let moved = close_under_hvc_xen(xdev, devid).and_then(|()| move_driver(&dev));
+    let moved = close_under_hvc_xen(&dev, devid).and_then(|()| move_driver(&dev));
     match moved {
         Ok(0) => {}
         Ok(err) => {

@@ -26,8 +26,8 @@ for d in 2 3 4 5 6 7 8 9; do
 done
 xc-guest xs-wait data/lab/consoles-ready 1 600000 || ktap_fail "consoles-ready"
 # The late backend waits for this line before it reads the frontend state again.
-AGAIN="console 9: closing again, hvc_xen wrote Connected over it"
-(wait_for 900 logged "$AGAIN" && put late-closing-again) &
+AGAIN="console 9: closing again, the frontend went back to Connected"
+(wait_for 3000 logged "$AGAIN" && put late-closing-again) &
 again_watch=$!
 t0=$(now_ms)
 insmod /opt/xen_channel.ko
