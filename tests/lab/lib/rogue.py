@@ -281,7 +281,7 @@ class Mapping:
 
 
 class ProtocolError(Exception):
-    """The guest published indices no correct frontend produces."""
+    """The guest published indices, or a ring, no correct frontend produces."""
 
 
 class Console:
@@ -365,9 +365,13 @@ class Console:
     # --- the link ---------------------------------------------------------------
 
     def attach(self):
-        """Maps the ring-ref and binds the port the frontend published now."""
-        self.gref = int(self.fe_value("ring-ref"))
-        self.remote_port = int(self.fe_value("port"))
+        """Maps the ring-ref and binds the port the frontend published now;
+        ProtocolError if the frontend has none (it may unpublish at any time)."""
+        ref, port = self.fe_value("ring-ref"), self.fe_value("port")
+        try:
+            self.gref, self.remote_port = int(ref), int(port)
+        except (TypeError, ValueError):
+            raise ProtocolError(f"no ring published (ring-ref {ref!r}, port {port!r})") from None
         self.map = Mapping(self.gt, self.domid, self.gref)
         port = _ev.xenevtchn_bind_interdomain(self.ev, self.domid, self.remote_port)
         if port < 0:

@@ -10,7 +10,7 @@ import time
 
 from peer import Ktap, connect, domid, say, wait_guest_done
 from rogue import (CLOSED, CLOSING, CONNECTED, IN_SIZE, INITIALISED, INITIALISING, INITWAIT,
-                   OUT_SIZE, Console, Ctl, ThreadXs, grant_table_usage, sha)
+                   OUT_SIZE, Console, Ctl, ProtocolError, ThreadXs, grant_table_usage, sha)
 
 P = dict(kv.split("=", 1) for kv in open("/lab/files/params").read().split())
 STORM = float(P["STORM"])          # seconds per storm
@@ -318,8 +318,8 @@ def flap():
                 c.detach(keep=True)
                 c.attach()
                 maps += 1
-            except (OSError, ValueError):
-                pass
+            except (OSError, ProtocolError):
+                pass  # the frontend moved on meanwhile
     ktap.info(f"flap: {maps} rings mapped while flapping; {len(c.held)} kept")
     c.release_held()
     c.detach()
