@@ -224,7 +224,7 @@ fn close_under_hvc_xen(dev: &DeviceRef, devid: u32) -> core::result::Result<(), 
         || {
             let frontend = store::state_at(xdev.nodename());
             let step = handover::close_step(frontend, xdev.backend_state_of_any_driver());
-            if step == CloseStep::CloseAgain && failed.get().is_none() {
+            if step == CloseStep::CloseAgain {
                 if !repeated.replace(true) {
                     let state = frontend.name();
                     pr_info!("console {devid}: closing again, the frontend went back to {state}\n");

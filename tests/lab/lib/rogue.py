@@ -367,11 +367,11 @@ class Console:
     def attach(self):
         """Maps the ring-ref and binds the port the frontend published now;
         ProtocolError if the frontend has none (it may unpublish at any time)."""
-        ref, port = self.fe_value("ring-ref"), self.fe_value("port")
+        ref_text, port_text = self.fe_value("ring-ref"), self.fe_value("port")
         try:
-            self.gref, self.remote_port = int(ref), int(port)
+            self.gref, self.remote_port = int(ref_text), int(port_text)
         except (TypeError, ValueError):
-            raise ProtocolError(f"no ring published (ring-ref {ref!r}, port {port!r})") from None
+            raise ProtocolError(f"no ring published (ring-ref {ref_text!r}, port {port_text!r})") from None
         self.map = Mapping(self.gt, self.domid, self.gref)
         port = _ev.xenevtchn_bind_interdomain(self.ev, self.domid, self.remote_port)
         if port < 0:

@@ -58,5 +58,5 @@ ktap_check "rmmod-took-under-10s ($(($(date +%s) - t0)) s)" [ $(($(date +%s) - t
 gone() { ! kill -0 $reader 2>/dev/null; }
 ktap_check "the-reader-ended" wait_for 100 gone
 # The node first: opening a missing one would create a plain file.
-ktap_check "user-space-has-the-node-back" eval '[ -c $N ] && (exec 4<>$N)'
+ktap_check "user-space-has-the-node-back" eval 'node_exists $R && (exec 4<>$N)'
 ktap_finished
