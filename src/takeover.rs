@@ -4,9 +4,10 @@
 //!
 //! Distribution kernels build hvc_xen in (`CONFIG_HVC_XEN_FRONTEND=y`), so it binds
 //! every secondary console at boot, channels included, as `/dev/hvcN` ttys. After
-//! load (queued, so that loading never waits for a backend), and whenever hvc_xen
-//! binds a console later, each console it holds that carries a valid, unused name
-//! moves to this driver:
+//! load (queued, so that loading waits for no takeover's backend; only the close
+//! of consoles hvc_xen lost at boot, at most 10 s, see [`close_lost_consoles`]),
+//! and whenever hvc_xen binds a console later, each console it holds that carries
+//! a valid, unused name moves to this driver:
 //!
 //! 1. the ring's grant reference is read from the frontend directory, where hvc_xen
 //!    published it, and checked: not reserved, and in the grant frames the guest
@@ -58,6 +59,10 @@ use kernel::{
 /// in the lab), and a backend that never closes only delays the takeover queue,
 /// not module init or other drivers.
 const BACKEND_WAIT: Delta = Delta::from_secs(30);
+
+/// How long module init waits for the backends of consoles hvc_xen lost to close
+/// (see [`close_lost_consoles`]); only a boot where hvc_xen lost one waits at all.
+const LOST_CLOSE_WAIT: Delta = Delta::from_secs(10);
 
 /// Attempts to end hvc_xen's grant, with doubling waits from 100 ms (12.7 s in all).
 const GRANT_END_TRIES: u32 = 7;
@@ -451,11 +456,11 @@ fn hvc_xen_consoles() -> Result<KVec<DeviceRef>> {
 }
 
 /// The first scan, queued by `BusWatch::new`: rescue, then take over.
-fn initial_scan() {
+fn initial_scan(lost: KVec<LostConsole>) {
     // Rescue first: a console hvc_xen lost may still have its freed ring's grant
     // mapped by QEMU, and hvc_xen may have reused that grant reference for another
     // console's ring, whose takeover could then never end it.
-    rescue_lost_consoles();
+    rescue_lost_consoles(lost);
     match hvc_xen_consoles() {
         Ok(consoles) => {
             for dev in consoles {
@@ -510,49 +515,61 @@ impl BusWatch {
         // SAFETY: The driver is registered (the module initialiser registers it
         // first), so its bus is set.
         to_result(unsafe { ffi::xen_channel_watch_bus() })?;
+        let lost = close_lost_consoles();
         // SAFETY: The queue is ours (type invariant) until `drop`.
         let q = unsafe { Queue::from_raw(queue.as_ptr()) };
-        q.try_spawn(GFP_KERNEL, initial_scan)?;
+        q.try_spawn(GFP_KERNEL, move || initial_scan(lost))?;
         Ok(Some(watch))
     }
 }
 
-/// Puts back on the bus the channels hvc_xen lost at boot.
-///
-/// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
-/// may see a "state reset", unregister the console and not probe it again, its
-/// state being no longer Initialising (how often: Documentation/xen-channel.rst,
-/// Takeover). The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
-/// Closing the backend makes QEMU unmap it; the frontend back in Initialising makes
-/// xenbus probe the console again, hvc_xen binds it, and the takeover follows.
-fn rescue_lost_consoles() {
-    let _serial = SERIAL.lock();
-    let Ok(entries) = store::directory(c"device/console") else {
-        return;
-    };
-    for devid in entries.iter().filter_map(|e| parse_decimal(e)) {
-        if devid == 0 || stopping() {
-            continue;
-        }
-        if let Err(why) = rescue(devid) {
-            pr_err!(
-                "console {devid}: lost by hvc_xen and not rescued: {}\n",
-                why.reason()
-            );
-        }
-    }
+/// A console hvc_xen lost at boot: a channel with no device on the bus, whose
+/// frontend state is past Initialising, so xenbus will not probe it again.
+struct LostConsole {
+    devid: u32,
+    /// `device/console/<devid>`.
+    dir: CString,
+    /// The backend's directory, as the frontend's `backend` node names it.
+    backend: CString,
 }
 
-/// Resets console `devid` if it is a channel with no device on the bus.
+/// The consoles hvc_xen lost at boot (see [`rescue`]); a console whose nodes
+/// cannot be read is logged and left out.
+fn lost_consoles() -> KVec<LostConsole> {
+    let mut lost = KVec::new();
+    let Ok(entries) = store::directory(c"device/console") else {
+        return lost;
+    };
+    for devid in entries.iter().filter_map(|e| parse_decimal(e)) {
+        match lost_console(devid) {
+            Ok(None) => {}
+            Ok(Some(console)) => {
+                if lost.push(console, GFP_KERNEL).is_err() {
+                    pr_err!("console {devid}: lost by hvc_xen and not rescued: out of memory\n");
+                }
+            }
+            Err(why) => pr_err!(
+                "console {devid}: lost by hvc_xen and not rescued: {}\n",
+                why.reason()
+            ),
+        }
+    }
+    lost
+}
+
+/// Whether console `devid` is a channel hvc_xen lost.
 ///
 /// # Errors
 ///
-/// Why it could not: the [`Refusal`] says it in the log line.
-fn rescue(devid: u32) -> core::result::Result<(), Refusal> {
+/// Why it cannot be told or rescued: the [`Refusal`] says it in the log line.
+fn lost_console(devid: u32) -> core::result::Result<Option<LostConsole>, Refusal> {
+    if devid == 0 {
+        return Ok(None);
+    }
     let bus_name = CString::try_from_fmt(fmt!("console-{devid}")).map_err(|_| Refusal::NoMemory)?;
     // SAFETY: The driver is registered, so its bus is set; the name is NUL-terminated.
     if unsafe { ffi::xen_channel_bus_has(bus_name.as_char_ptr()) } {
-        return Ok(());
+        return Ok(None);
     }
     let dir =
         CString::try_from_fmt(fmt!("device/console/{devid}")).map_err(|_| Refusal::NoMemory)?;
@@ -561,21 +578,93 @@ fn rescue(devid: u32) -> core::result::Result<(), Refusal> {
         || store::state_at(&dir) == XenbusState::Initialising
     {
         // Not a channel we expose, or xenbus probes it anyway.
-        return Ok(());
+        return Ok(None);
     }
     let backend = store::read_path(&dir, c"backend")
         .ok()
         .flatten()
         .ok_or(Refusal::NoBackend)?;
-    let backend_state = || store::state_at(&backend);
-    pr_warn!("console {devid}: lost by hvc_xen at boot (xenbus state reset); resetting it\n");
-    store::write_state(&dir, XenbusState::Closing).map_err(|_| Refusal::CannotClose)?;
+    Ok(Some(LostConsole {
+        devid,
+        dir,
+        backend,
+    }))
+}
+
+/// Starts the rescue of the consoles hvc_xen lost, before module init returns:
+/// each frontend goes Closing, and init waits (at most [`LOST_CLOSE_WAIT`]) until
+/// their backends have closed, which QEMU does after unmapping the ring hvc_xen
+/// freed. hvc_xen put that ring's grant reference back without ending it, and
+/// Xen keeps a grant's frame while it is mapped: a driver loaded after this one
+/// (blkfront, from the same initramfs, see `modprobe.d/xen-channel.conf`) that
+/// is handed the reference would otherwise have its backend map the freed page
+/// instead of its ring. The rest of the rescue is left to [`rescue`], queued.
+fn close_lost_consoles() -> KVec<LostConsole> {
+    let lost = lost_consoles();
+    for console in &lost {
+        pr_warn!(
+            "console {}: lost by hvc_xen at boot (xenbus state reset); resetting it\n",
+            console.devid
+        );
+        if store::write_state(&console.dir, XenbusState::Closing).is_err() {
+            pr_err!(
+                "console {}: lost by hvc_xen and not rescued: {}\n",
+                console.devid,
+                Refusal::CannotClose.reason()
+            );
+        }
+    }
+    let all_closed = || {
+        lost.iter()
+            .all(|console| backend_closing(store::state_at(&console.backend)))
+    };
+    if !lost.is_empty() && !xen::wait_for_state(LOST_CLOSE_WAIT, all_closed, |closed| closed) {
+        pr_warn!("consoles lost by hvc_xen: a backend did not close within 10 s; loading on\n");
+    }
+    lost
+}
+
+/// Puts back on the bus the channels hvc_xen lost at boot, which
+/// [`close_lost_consoles`] found and began to close.
+///
+/// hvc_xen writes xenstore from its probe, which races xenbus's own watch: xenbus
+/// may see a "state reset", unregister the console and not probe it again, its
+/// state being no longer Initialising (how often: Documentation/xen-channel.rst,
+/// Takeover). The console is then on no bus, and QEMU may still map the ring hvc_xen freed.
+/// Closing the backend makes QEMU unmap it; the frontend back in Initialising makes
+/// xenbus probe the console again, hvc_xen binds it, and the takeover follows.
+fn rescue_lost_consoles(lost: KVec<LostConsole>) {
+    let _serial = SERIAL.lock();
+    for console in &lost {
+        if stopping() {
+            return;
+        }
+        if let Err(why) = rescue(console) {
+            pr_err!(
+                "console {}: lost by hvc_xen and not rescued: {}\n",
+                console.devid,
+                why.reason()
+            );
+        }
+    }
+}
+
+/// Resets a lost console: Closing, Closed once the backend closes, and back to
+/// Initialising once it has released the ring.
+///
+/// # Errors
+///
+/// Why it could not: the [`Refusal`] says it in the log line.
+fn rescue(console: &LostConsole) -> core::result::Result<(), Refusal> {
+    let dir = &console.dir;
+    let backend_state = || store::state_at(&console.backend);
+    store::write_state(dir, XenbusState::Closing).map_err(|_| Refusal::CannotClose)?;
     wait_for_backend(backend_state, backend_closing)?;
-    store::write_state(&dir, XenbusState::Closed).map_err(|_| Refusal::CannotClose)?;
+    store::write_state(dir, XenbusState::Closed).map_err(|_| Refusal::CannotClose)?;
     wait_for_backend(backend_state, backend_released)?;
-    store::remove(&dir, c"ring-ref");
-    store::remove(&dir, c"port");
-    store::write_state(&dir, XenbusState::Initialising).map_err(|_| Refusal::CannotClose)
+    store::remove(dir, c"ring-ref");
+    store::remove(dir, c"port");
+    store::write_state(dir, XenbusState::Initialising).map_err(|_| Refusal::CannotClose)
 }
 
 impl Drop for BusWatch {
