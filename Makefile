@@ -14,7 +14,8 @@
 #   make fuzz-long       the long fuzz run: 10^8 executions, niced (scripts/fuzz --long)
 #   make clippy          the module build with CLIPPY=1
 #   make install         install the modules (KDIR's release), the udev rules, the
-#                        unit for qemu-guest-agent and the modprobe.d file
+#                        unit for qemu-guest-agent, the modprobe.d file and the
+#                        initramfs-tools hook (then run update-initramfs -u)
 #   make uninstall       remove what make install installed
 #
 # KDIR defaults to the lab kernel tree when it is built, else to the running kernel's
@@ -68,9 +69,11 @@ clippy:
 UDEV_RULES_DIR ?= /lib/udev/rules.d
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 MODPROBE_DIR ?= /lib/modprobe.d
+INITRAMFS_HOOKS_DIR ?= /usr/share/initramfs-tools/hooks
 # What install puts outside the module tree, and the modules it installs.
 INSTALLED_FILES := $(UDEV_RULES_DIR)/60-xen-channel.rules $(UDEV_RULES_DIR)/61-xen-channel-qemu-ga.rules \
-	$(SYSTEMD_UNIT_DIR)/xen-channel-qemu-ga.service $(MODPROBE_DIR)/xen-channel.conf
+	$(SYSTEMD_UNIT_DIR)/xen-channel-qemu-ga.service $(MODPROBE_DIR)/xen-channel.conf \
+	$(INITRAMFS_HOOKS_DIR)/xen-channel
 INSTALLED_MODULES := xen_channel xen_channel_rng xen_channel_panic xen_channel_ceiling
 KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 
@@ -81,6 +84,7 @@ install: modules consumers
 	install -D -m 644 udev/61-xen-channel-qemu-ga.rules $(DESTDIR)$(UDEV_RULES_DIR)/61-xen-channel-qemu-ga.rules
 	install -D -m 644 systemd/xen-channel-qemu-ga.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/xen-channel-qemu-ga.service
 	install -D -m 644 modprobe.d/xen-channel.conf $(DESTDIR)$(MODPROBE_DIR)/xen-channel.conf
+	install -D -m 755 initramfs-tools/hooks/xen-channel $(DESTDIR)$(INITRAMFS_HOOKS_DIR)/xen-channel
 
 # modules_install puts external modules in updates/ (INSTALL_MOD_DIR), compressed
 # as the kernel's config says (hence .ko*).

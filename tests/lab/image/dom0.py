@@ -181,6 +181,14 @@ if CHANNEL:
     item("autoload-by-alias", live == "live" and alias == ["xen_channel"] and not load_conf.strip(),
          f"initstate {live}, xen:console resolves to {alias}, "
          f"no modules-load.d, /etc/modules or initramfs entry: {not load_conf.strip()}")
+    # /proc/modules lists the newest module first.
+    mods = [line.split()[0] for line in agent.read_file("/proc/modules").decode().splitlines()]
+    initrd = agent.run(["/bin/sh", "-c", f"lsinitramfs /boot/initrd.img-{ABI} | grep '/xen_channel.ko'"])[1].split()
+    order = {m: i for i, m in enumerate(mods)}
+    item("module-in-initramfs-before-blkfront",
+         bool(initrd) and order.get("xen_channel", -1) > order.get("xen_blkfront", 1 << 30),
+         f"initramfs: {' '.join(initrd) or 'no xen_channel.ko'}; load order: "
+         + " before ".join(m for m in reversed(mods) if m in ("xen_channel", "xen_blkfront")))
     taken = re.findall(r"\[\s*([\d.]+)\] xen_channel: console (\d+): taking channel (\S+) over from hvc_xen", dmesg)
     names = {t[2] for t in taken}
     item("takeover-from-hvc_xen", {"org.qemu.guest_agent.0", PROBE} <= names,
