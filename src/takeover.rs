@@ -74,6 +74,10 @@ global_lock! {
     // SAFETY: Initialised by `BusWatch::new` before the bus is watched, which is
     // before any other use.
     /// One takeover at a time: the initial scan and those the notifier queues.
+    /// Lock order: `SERIAL` before `claims::CLAIMS`. Its holder waits for
+    /// xenwatch, which takes device locks to unbind and bind, so nothing that
+    /// runs in xenwatch or under a device lock (the bus notifier) takes it: the
+    /// notifier only queues.
     unsafe(uninit) static SERIAL: Mutex<()> = ();
 }
 

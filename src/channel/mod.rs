@@ -243,6 +243,10 @@ impl Channel {
 
     /// Takes the channel for `who`.
     ///
+    /// The single-holder rule lives here rather than in `chardev.rs` because a
+    /// file and an in-kernel client (`client.rs`) compete for the same channel;
+    /// both ask this one atomic.
+    ///
     /// # Errors
     ///
     /// EBUSY if a file has it, ENODEV if the device is gone.

@@ -45,6 +45,11 @@ pub(crate) fn is_name_byte(b: u8) -> bool {
 }
 
 /// Checks that `name` (without a trailing NUL) can name a device node.
+///
+/// # Errors
+///
+/// Which rule `name` breaks: empty, longer than [`MAX_LEN`], `.` or `..`, or the
+/// offset of its first byte outside [`is_name_byte`].
 pub(crate) fn validate(name: &[u8]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
