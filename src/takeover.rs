@@ -596,28 +596,31 @@ fn lost_console(devid: u32) -> core::result::Result<Option<LostConsole>, Refusal
 }
 
 /// Starts the rescue of the consoles hvc_xen lost, before module init returns:
-/// each frontend goes Closing, and init waits (at most [`LOST_CLOSE_WAIT`]) until
-/// their backends have closed, which QEMU does after unmapping the ring hvc_xen
-/// freed. hvc_xen put that ring's grant reference back without ending it, and
-/// Xen keeps a grant's frame while it is mapped: a driver loaded after this one
-/// (blkfront, from the same initramfs, see `modprobe.d/xen-channel.conf`) that
-/// is handed the reference would otherwise have its backend map the freed page
-/// instead of its ring. The rest of the rescue is left to [`rescue`], queued.
+/// each frontend goes Closing (those that cannot are logged and left out), and
+/// init waits (at most [`LOST_CLOSE_WAIT`]) until their backends have closed,
+/// which QEMU does after unmapping the ring hvc_xen freed. hvc_xen put that
+/// ring's grant reference back without ending it, and Xen keeps a grant's frame
+/// while it is mapped: a driver loaded after this one (blkfront, from the same
+/// initramfs, see `modprobe.d/xen-channel.conf`) that is handed the reference
+/// would otherwise have its backend map the freed page instead of its ring. The
+/// rest of the rescue is left to [`rescue`], queued.
 fn close_lost_consoles() -> KVec<LostConsole> {
-    let lost = lost_consoles();
-    for console in &lost {
+    let mut lost = lost_consoles();
+    lost.retain(|console| {
         pr_warn!(
             "console {}: lost by hvc_xen at boot (xenbus state reset); resetting it\n",
             console.devid
         );
-        if store::write_state(&console.dir, XenbusState::Closing).is_err() {
+        let closing = store::write_state(&console.dir, XenbusState::Closing).is_ok();
+        if !closing {
             pr_err!(
                 "console {}: lost by hvc_xen and not rescued: {}\n",
                 console.devid,
                 Refusal::CannotClose.reason()
             );
         }
-    }
+        closing
+    });
     let all_closed = || {
         lost.iter()
             .all(|console| backend_closing(store::state_at(&console.backend)))
@@ -653,8 +656,8 @@ fn rescue_lost_consoles(lost: KVec<LostConsole>) {
     }
 }
 
-/// Resets a lost console: Closing, Closed once the backend closes, and back to
-/// Initialising once it has released the ring.
+/// Resets a lost console that [`close_lost_consoles`] set Closing: Closed once the
+/// backend closes, and back to Initialising once it has released the ring.
 ///
 /// # Errors
 ///
@@ -662,7 +665,6 @@ fn rescue_lost_consoles(lost: KVec<LostConsole>) {
 fn rescue(console: &LostConsole) -> core::result::Result<(), Refusal> {
     let dir = &console.dir;
     let backend_state = || store::state_at(&console.backend);
-    store::write_state(dir, XenbusState::Closing).map_err(|_| Refusal::CannotClose)?;
     wait_for_backend(backend_state, backend_closing)?;
     store::write_state(dir, XenbusState::Closed).map_err(|_| Refusal::CannotClose)?;
     wait_for_backend(backend_state, backend_released)?;
