@@ -549,16 +549,21 @@ fn lost_consoles() -> KVec<LostConsole> {
             Ok(None) => {}
             Ok(Some(console)) => {
                 if lost.push(console, GFP_KERNEL).is_err() {
-                    pr_err!("console {devid}: lost by hvc_xen and not rescued: out of memory\n");
+                    not_rescued(devid, Refusal::NoMemory);
                 }
             }
-            Err(why) => pr_err!(
-                "console {devid}: lost by hvc_xen and not rescued: {}\n",
-                why.reason()
-            ),
+            Err(why) => not_rescued(devid, why),
         }
     }
     lost
+}
+
+/// The one log line of a lost console that stays lost.
+fn not_rescued(devid: u32, why: Refusal) {
+    pr_err!(
+        "console {devid}: lost by hvc_xen and not rescued: {}\n",
+        why.reason()
+    );
 }
 
 /// Whether console `devid` is a channel hvc_xen lost.
@@ -613,11 +618,7 @@ fn close_lost_consoles() -> KVec<LostConsole> {
         );
         let closing = store::write_state(&console.dir, XenbusState::Closing).is_ok();
         if !closing {
-            pr_err!(
-                "console {}: lost by hvc_xen and not rescued: {}\n",
-                console.devid,
-                Refusal::CannotClose.reason()
-            );
+            not_rescued(console.devid, Refusal::CannotClose);
         }
         closing
     });
@@ -647,11 +648,7 @@ fn rescue_lost_consoles(lost: KVec<LostConsole>) {
             return;
         }
         if let Err(why) = rescue(console) {
-            pr_err!(
-                "console {}: lost by hvc_xen and not rescued: {}\n",
-                console.devid,
-                why.reason()
-            );
+            not_rescued(console.devid, why);
         }
     }
 }
