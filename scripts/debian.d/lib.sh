@@ -118,3 +118,33 @@ inroot() {
 			PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin /bin/sh -c "cd \"\$1\" && shift && exec \"\$@\"" sh "$cwd" "$@"
 	' inroot "$root" "$cwd" "${#binds[@]}" "${binds[@]}" "$@"
 }
+
+# debian_kernel_version ABI: the package version of ABI's kernel: the one its
+# headers were prepared from, else the newest the archive has.
+debian_kernel_version() {
+	local d ver
+	d=$(debian_dir "$1")
+	if [ -f "$d/versions" ]; then
+		(. "$d/versions" && echo "$HEADERS_VERSION")
+		return
+	fi
+	dapt update >/dev/null
+	ver=$(dversions "linux-headers-$1" | sort -V | tail -n 1)
+	[ -n "$ver" ] || die "the archive ($XC_DEBIAN_SUITE) has no kernel $1"
+	echo "$ver"
+}
+
+# debian_download ABI PACKAGE VERSION SIZE: PACKAGE's .deb of VERSION in ABI's
+# debs/, downloaded once (SIZE is for the progress line). Prints its path.
+debian_download() {
+	local d deb
+	d=$(debian_dir "$1")/debs
+	deb=$(ls "$d/$2_$3_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		stage "debian: downloading $2 $3 ($4)"
+		mkdir -p "$d"
+		(cd "$d" && dapt download "$2=$3" >/dev/null) || die "cannot download $2 $3"
+		deb=$(ls "$d/$2_$3_"*.deb | head -n 1)
+	fi
+	echo "$deb"
+}

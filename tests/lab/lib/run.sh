@@ -3,7 +3,7 @@
 #
 #   run [--prepare] [scripts/lab options]
 #
-# --prepare builds what the test needs (kernels, module, Debian's kernel) and
+# --prepare builds what the test needs (kernels, module, Debian's kernels) and
 # exits without booting: scripts/check prepares every test one at a time, then
 # runs them side by side. Other options go to scripts/lab (--logs, --debug, ...).
 #
@@ -39,9 +39,9 @@ lab_run() {
 		prev=$a
 	done
 	if [ -n "$prepare_only" ]; then
+		"$repo/scripts/debian-dom0" >/dev/null
 		case $variant in
 		debian | debian:*)
-			"$repo/scripts/build-kernel" hvc-off >/dev/null
 			"$repo/scripts/debian-kernel" "$(. "$repo/scripts/debian.d/lib.sh" && debian_variant_abi "$variant")" >/dev/null ;;
 		*) "$repo/scripts/build-kernel" "$variant" >/dev/null ;;
 		esac
