@@ -111,7 +111,8 @@ demo: kernel
 	$(MAKE) --no-print-directory modules
 	scripts/lab
 
-check: kernel
+# scripts/check builds the lab kernel itself, with Debian's root beside it.
+check: setup
 	scripts/check
 
 check-long: kernel
