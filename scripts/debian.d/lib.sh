@@ -134,6 +134,17 @@ debian_kernel_version() {
 	echo "$ver"
 }
 
+# debian_ko_cat FILE: one of Debian's module files (.ko, .ko.xz, .ko.zst or
+# .ko.gz, as linux-modules packages ship them), uncompressed, on stdout.
+debian_ko_cat() {
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -qdc "$1" ;;
+	*.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
 # debian_download ABI PACKAGE VERSION SIZE: PACKAGE's .deb of VERSION in ABI's
 # debs/, downloaded once (SIZE is for the progress line). Prints its path.
 debian_download() {
